@@ -1,0 +1,333 @@
+"""Recording and the backward walk: the tape, the graph's nodes, `backward` and `grad`.
+
+Ops (in ops.py) decide *what* each derivative is; this module decides *when* they run:
+inside `record()` every op whose inputs need gradients leaves a `Node`, and backward walks
+those nodes from the output towards the leaves, newest first, without recursion.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+import threading
+
+from .errors import GraphError, ShapeError
+
+# ---- recording state: the one piece of global state, kept per thread ----
+
+
+class _State(threading.local):
+    recording = False
+    tape = None          # the Tape of the innermost record() block, or None
+    trace = None         # a list that backward appends steps to, inside trace_backward()
+
+
+_state = _State()
+_seq = itertools.count()    # creation order of nodes: a later node never feeds an earlier one
+
+
+class Node:
+    """One recorded operation: what ran, on which inputs, and what backward needs from it.
+
+    The node holds its inputs (so backward can use them) but never its output, so dropping
+    the output tensor frees the whole graph behind it: there is no reference cycle.
+    """
+
+    __slots__ = ("op", "inputs", "args", "needs", "versions", "seq", "out_shape", "out_dtype")
+
+    def __init__(self, op, inputs, args, needs, versions, out_data):
+        self.op = op                # the Op class from ops.py
+        self.inputs = inputs        # tuple of Tensors (or Python scalars) the op was applied to
+        self.args = args            # non-tensor arguments (axis, shape, index...)
+        self.needs = needs          # per input: does it want a gradient?
+        self.versions = versions    # each input's version when recorded (in-place check)
+        self.seq = next(_seq)
+        self.out_shape = out_data.shape
+        self.out_dtype = out_data.dtype
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    def __repr__(self) -> str:
+        return f"<Node #{self.seq} {self.name} -> {self.out_shape}>"
+
+
+class Tape:
+    """The operations recorded inside one `record()` block, in execution order."""
+
+    def __init__(self):
+        self.nodes: list[Node] = []
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __str__(self) -> str:
+        from .display import format_tape  # noqa: PLC0415 - keeps printing out of the hot path
+
+        return format_tape(self)
+
+    __repr__ = __str__
+
+
+class record:
+    """`with autograd.record() as tape:` — record ops whose inputs need gradients.
+
+    `train_mode` is accepted for MXNet compatibility; microgradnd has no layers that care.
+    """
+
+    def __init__(self, train_mode: bool = True):
+        self.tape = Tape()
+
+    def __enter__(self) -> Tape:
+        self._saved = (_state.recording, _state.tape)
+        _state.recording = True
+        _state.tape = self.tape
+        return self.tape
+
+    def __exit__(self, *exc):
+        _state.recording, _state.tape = self._saved
+        return False
+
+
+class pause:
+    """`with autograd.pause():` — a block inside `record()` where nothing is recorded."""
+
+    def __init__(self, train_mode: bool = False):
+        pass
+
+    def __enter__(self):
+        self._saved = _state.recording
+        _state.recording = False
+
+    def __exit__(self, *exc):
+        _state.recording = self._saved
+        return False
+
+
+def is_recording() -> bool:
+    """True inside `record()` (and not inside a `pause()` nested in it)."""
+    return _state.recording
+
+
+def is_training() -> bool:
+    """MXNet compatibility: microgradnd has no train/predict distinction."""
+    return _state.recording
+
+
+class _recording_as:
+    """Set recording on or off for the duration of a backward pass."""
+
+    def __init__(self, on: bool):
+        self.on = on
+
+    def __enter__(self):
+        self._saved = _state.recording
+        _state.recording = self.on
+
+    def __exit__(self, *exc):
+        _state.recording = self._saved
+        return False
+
+
+# ---- the backward walk ----
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _head_grads(heads, head_grads):
+    """The seed gradient of each head: ones (sum of a non-scalar) unless given."""
+    from .core import Tensor, _wrap, tensor  # noqa: PLC0415 - core imports this module
+
+    if head_grads is None:
+        head_grads = [None] * len(heads)
+    head_grads = _as_list(head_grads)
+    if len(head_grads) != len(heads):
+        raise ValueError(f"got {len(heads)} heads but {len(head_grads)} head_grads")
+    seeds = []
+    for i, (h, hg) in enumerate(zip(heads, head_grads)):
+        if not isinstance(h, Tensor):
+            raise TypeError(f"backward needs Tensors as heads, got {type(h).__name__}")
+        if hg is None:
+            hg = _wrap(h.xp.ones(h.data.shape, h.data.dtype))
+        else:
+            if not isinstance(hg, Tensor):
+                hg = tensor(hg, dtype=h.dtype, device=h.device)
+            if hg.shape != h.shape:
+                raise ShapeError(f"head_grad for head {i} has shape {hg.shape}, but the head "
+                                 f"has shape {h.shape}: pass a gradient of the head's shape")
+        seeds.append(hg)
+    return seeds
+
+
+def _check_head(h):
+    if h._node is None and h._req is None:
+        raise GraphError(
+            f"cannot differentiate a tensor of shape {h.shape} that was not recorded: compute "
+            "it inside `with autograd.record():` from tensors that need gradients "
+            "(call .attach_grad() on them first)")
+
+
+def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
+    """Send gradients from `heads` back to the leaves; return {id(leaf): [leaf, grad]}.
+
+    `wanted`, when given, maps id(tensor) -> tensor for `grad()`: gradients of those are
+    collected (intermediate tensors included) instead of leaves' `.grad` being touched.
+    The walk pops nodes newest-first from a heap keyed by creation order, so each node runs
+    only after every node that consumed its output has added its share of the gradient.
+    """
+    from .ops import cast, sum_to  # noqa: PLC0415 - ops imports this module
+
+    pending = {}     # node -> [its output tensor, gradient summed so far]
+    leaves = {}      # id(leaf or wanted tensor) -> [tensor, gradient summed so far]
+    heap = []
+    trace = _state.trace
+
+    def send(x, g):
+        if g.data.shape != x.data.shape:
+            g = sum_to(g, x.data.shape)     # undo broadcasting: the only place it is done
+        if g.data.dtype != x.data.dtype:
+            g = cast(g, x.data.dtype)       # a gradient has its tensor's dtype
+        node = x._node
+        if node is None:                    # a leaf: gradients gather here, not in the heap
+            entry = leaves.get(id(x))
+            if entry is None:
+                leaves[id(x)] = [x, g]
+            else:
+                entry[1] = entry[1] + g
+            return
+        entry = pending.get(node)
+        if entry is None:
+            pending[node] = [x, g]
+            heapq.heappush(heap, (-node.seq, node))
+        else:
+            entry[1] = entry[1] + g
+
+    with _recording_as(create_graph):
+        for h, hg in zip(heads, seeds):
+            send(h, hg)
+        while heap:
+            node = heapq.heappop(heap)[1]
+            out, g = pending.pop(node)
+            if wanted is not None and id(out) in wanted:
+                leaves[id(out)] = [out, g]
+            if node.inputs is None:
+                raise GraphError(
+                    f"backward through '{node.name}' (output shape {node.out_shape}) a second "
+                    "time: its saved values were freed by the first backward. Pass "
+                    "retain_graph=True to the first backward to differentiate twice")
+            _check_versions(node, out)
+            grads = node.op.backward(node, out, g)
+            if trace is not None:
+                trace.append((node, g, grads))
+            for x, gx, need in zip(node.inputs, grads, node.needs):
+                if need and gx is not None:
+                    send(x, gx)
+            if not retain_graph:
+                node.inputs = None      # frees the saved tensors
+    return leaves
+
+
+def _check_versions(node, out):
+    """Refuse to use a saved tensor that was changed in place after it was recorded."""
+    for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
+        if v is not None and x._version != v:
+            raise GraphError(
+                f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
+                f"'{node.name}' recorded it (version {v} -> {x._version}); its gradient would "
+                "be wrong. Compute a new tensor instead of updating this one in place, or "
+                "update it only after backward")
+    if node.op.saves_output and out._version != 0:
+        raise GraphError(
+            f"the output (shape {out.shape}) of '{node.name}' was modified in place, but its "
+            "backward needs the original value: compute a new tensor instead")
+
+
+def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> None:
+    """Accumulate d(heads)/d(leaf) into every leaf variable's `.grad`.
+
+    A non-scalar head without a head_grad is treated as its sum. `create_graph=True` records
+    the backward pass so the gradients can be differentiated again (it implies retain_graph).
+    """
+    heads = _as_list(heads)
+    seeds = _head_grads(heads, head_grads)
+    for h in heads:
+        _check_head(h)
+    retain = retain_graph or create_graph
+    leaves = _walk(heads, seeds, retain, create_graph)
+    for x, g in leaves.values():
+        _store_grad(x, g, create_graph)
+
+
+def _store_grad(x, g, create_graph):
+    """Write or add one pass's gradient into a leaf's `.grad`, as its grad_req says."""
+    from .core import _wrap  # noqa: PLC0415
+
+    req = x._req
+    if req is None:
+        return
+    if create_graph:      # keep the graph: the gradient must stay a recorded Tensor
+        x.grad = g if (req == "write" or x.grad is None) else x.grad + g
+    elif x.grad is None or x.grad.data.shape != g.data.shape:
+        x.grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
+    elif req == "write":
+        x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
+        x.grad._version += 1
+    else:
+        x.grad.data += g.data
+        x.grad._version += 1
+
+
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False):
+    """Return d(heads)/d(variable) for each variable, leaving every `.grad` untouched.
+
+    A variable the heads do not depend on gets a gradient of zeros.
+    """
+    from .core import Tensor, _wrap  # noqa: PLC0415
+
+    heads = _as_list(heads)
+    variables = _as_list(variables)
+    for v in variables:
+        if not isinstance(v, Tensor):
+            raise TypeError(f"grad() differentiates with respect to Tensors, got "
+                            f"{type(v).__name__}")
+        if v._node is None and v._req is None:
+            raise GraphError(
+                f"a variable of shape {v.shape} needs no gradient: call .attach_grad() on it "
+                "(or create it with requires_grad=True) before recording")
+    seeds = _head_grads(heads, head_grads)
+    for h in heads:
+        _check_head(h)
+    if retain_graph is None:
+        retain_graph = create_graph
+    wanted = {id(v): v for v in variables}
+    found = _walk(heads, seeds, retain_graph or create_graph, create_graph, wanted)
+    result = []
+    for v in variables:
+        entry = found.get(id(v))
+        result.append(entry[1] if entry is not None else _wrap(v.xp.zeros_like(v.data)))
+    return result
+
+
+class trace_backward:
+    """`with autograd.trace_backward() as steps:` — watch what each backward step does.
+
+    After the block, `steps` lists one `(node, incoming_grad, input_grads)` per node that
+    backward ran, in the order it ran; `print(steps)` shows them as a table.
+    """
+
+    def __enter__(self):
+        from .display import BackwardTrace  # noqa: PLC0415
+
+        self._saved = _state.trace
+        self.steps = BackwardTrace()
+        _state.trace = self.steps
+        return self.steps
+
+    def __exit__(self, *exc):
+        _state.trace = self._saved
+        return False

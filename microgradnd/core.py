@@ -1,0 +1,410 @@
+"""Tensor: an n-dimensional array that remembers, while recording, how it was computed.
+
+The class holds data and bookkeeping only; every differentiable method forwards to a
+primitive in ops.py, where its forward and backward rules sit side by side.
+"""
+from __future__ import annotations
+
+import numpy
+
+from . import backend
+from .autograd import _state
+from .errors import DeviceError
+
+_new = object.__new__
+_ndarray = numpy.ndarray
+_generic = numpy.generic
+
+
+def _wrap(data, node=None):
+    """A Tensor around an existing array, skipping __init__'s checks (hot path)."""
+    if type(data) is not _ndarray and isinstance(data, _generic):
+        data = numpy.asarray(data)      # NumPy turns 0-d results into scalars; keep arrays
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t._node = node
+    t._req = None
+    t._version = 0
+    return t
+
+
+def _to_array(data, dtype, device):
+    """Turn user input into an array following API §1's dtype rules; no copy if none asked."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_array(data):
+        if device is None:
+            device = backend.device_of(data)
+        return backend.to_device(data, device).astype(dtype, copy=False) if dtype is not None \
+            else backend.to_device(data, device)
+    device = backend.normalize_device(device)
+    if dtype is None and not isinstance(data, numpy.generic):
+        arr = numpy.asarray(data)
+        if arr.dtype == numpy.float64:        # Python floats become float32, as in MXNet
+            arr = arr.astype(numpy.float32)
+        elif arr.dtype.kind == "i":           # Python ints become int64 on every platform
+            arr = arr.astype(numpy.int64, copy=False)
+        elif arr.dtype.kind not in "bfcu":
+            raise TypeError(f"cannot make a tensor from {type(data).__name__} "
+                            f"(NumPy reads it as dtype {arr.dtype})")
+        data = arr
+    return backend.as_array(data, dtype=dtype, device=device)
+
+
+class Tensor:
+    """An n-dimensional array with an optional gradient (API §1)."""
+
+    __slots__ = ("data", "grad", "_node", "_req", "_version", "__weakref__")
+    # Makes `ndarray + Tensor` call Tensor.__radd__ and return a Tensor.
+    __array_priority__ = 1000.0
+
+    def __init__(self, data, dtype=None, device=None, requires_grad=False):
+        if device is not None:
+            device = backend.normalize_device(device)
+        self.data = _to_array(data, dtype, device)
+        self.grad = None
+        self._node = None       # the Node that computed this tensor while recording
+        self._req = None        # grad_req of a variable: 'write' or 'add'; None: no gradient
+        self._version = 0       # bumped by every in-place change
+        if requires_grad:
+            self.attach_grad("add")
+
+    # ---- attributes ----
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def xp(self):
+        """The array module (numpy or cupy) holding this tensor's data."""
+        return backend.xp_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True unless this tensor was computed by a recorded operation."""
+        return self._node is None
+
+    @property
+    def requires_grad(self) -> bool:
+        """True for a variable and for anything recorded from one."""
+        return self._req is not None or self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if flag:
+            if self._req is None and self._node is None:
+                self.attach_grad("add")
+        elif self._node is not None:
+            raise RuntimeError("requires_grad=False on a recorded result: use .detach()")
+        else:
+            self._req = None
+
+    @property
+    def T(self) -> Tensor:
+        return ops.transpose(self)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    # ---- gradients ----
+
+    def attach_grad(self, grad_req: str = "write") -> None:
+        """Make this tensor a variable: backward will fill `.grad` (MXNet semantics).
+
+        'write': each backward overwrites `.grad`; 'add': each backward adds into it;
+        'null': no gradient. A recorded result becomes a leaf of its own.
+        """
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
+        if grad_req == "null":
+            self._req, self.grad = None, None
+            return
+        if self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can have gradients; this one is "
+                            f"{self.data.dtype}: convert it first, e.g. t.astype('float32')")
+        self._node = None
+        self._req = grad_req
+        self.grad = _wrap(self.xp.zeros_like(self.data))
+
+    def zero_grad(self) -> None:
+        """Set `.grad` to zeros in place (for grad_req='add', before the next backward)."""
+        if self.grad is not None:
+            self.grad.data[...] = 0
+            self.grad._version += 1
+
+    def backward(self, head_grad=None, retain_graph=False, create_graph=False) -> None:
+        """Fill the `.grad` of every variable this tensor was recorded from.
+
+        A non-scalar tensor without `head_grad` is differentiated as its sum.
+        """
+        autograd.backward([self], None if head_grad is None else [head_grad],
+                          retain_graph=retain_graph, create_graph=create_graph)
+
+    def detach(self) -> Tensor:
+        """The same data (shared memory) cut off from the graph."""
+        return _wrap(self.data)
+
+    # ---- conversion ----
+
+    def to(self, device) -> Tensor:
+        """This tensor on `device`; differentiable when recording."""
+        return ops.to_device(self, backend.normalize_device(device))
+
+    def astype(self, dtype) -> Tensor:
+        """A copy with another dtype; differentiable between floating dtypes."""
+        return ops.cast(self, numpy.dtype(dtype))
+
+    def numpy(self) -> numpy.ndarray:
+        """The values as a NumPy array (shares memory on the CPU, copies from a GPU)."""
+        return backend.to_host(self.data)
+
+    asnumpy = numpy
+
+    def item(self):
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if type(self.data) is not numpy.ndarray:
+            raise TypeError(f"a tensor on {self.device} cannot become a NumPy array "
+                            "implicitly: call .numpy() to copy it to the host")
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __index__(self) -> int:
+        return self.data.__index__()
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        body = numpy.array2string(backend.to_host(self.data), separator=", ",
+                                  prefix="tensor(")
+        extra = f", dtype={self.data.dtype}, device='{self.device}'"
+        if self._node is not None:
+            extra += f", op={self._node.name}"
+        elif self._req is not None:
+            extra += f", grad_req='{self._req}'"
+        return f"tensor({body}{extra})"
+
+    def __str__(self) -> str:
+        return str(backend.to_host(self.data))
+
+    def __format__(self, spec: str) -> str:
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
+    # ---- arithmetic (each a primitive in ops.py) ----
+
+    def __add__(self, other):
+        return ops.add(self, other)
+
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return ops.sub(other, self)
+
+    def __mul__(self, other):
+        return ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.div(other, self)
+
+    def __pow__(self, other):
+        return ops.power(self, other)
+
+    def __rpow__(self, other):
+        return ops.power(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    # ---- comparisons: boolean tensors, never differentiated ----
+
+    def __lt__(self, other):
+        return _wrap(self.data < ops.operand_data(other, self))
+
+    def __le__(self, other):
+        return _wrap(self.data <= ops.operand_data(other, self))
+
+    def __gt__(self, other):
+        return _wrap(self.data > ops.operand_data(other, self))
+
+    def __ge__(self, other):
+        return _wrap(self.data >= ops.operand_data(other, self))
+
+    def __eq__(self, other):
+        return _wrap(self.data == ops.operand_data(other, self))
+
+    def __ne__(self, other):
+        return _wrap(self.data != ops.operand_data(other, self))
+
+    __hash__ = object.__hash__      # tensors stay usable as dict keys despite __eq__
+
+    # ---- in-place updates: outside the graph, unless recording needs them in it ----
+
+    def _inplace(self, other, out_of_place, update):
+        if _state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
+            return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
+        update(self.data, ops.operand_data(other, self))
+        self._version += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._inplace(other, ops.add, _iadd)
+
+    def __isub__(self, other):
+        return self._inplace(other, ops.sub, _isub)
+
+    def __imul__(self, other):
+        return self._inplace(other, ops.mul, _imul)
+
+    def __itruediv__(self, other):
+        return self._inplace(other, ops.div, _idiv)
+
+    def __setitem__(self, index, value) -> None:
+        """t[index] = value: an update of the data, never recorded (bumps the version)."""
+        self.data[ops.index_data(index)] = ops.operand_data(value, self)
+        self._version += 1
+
+    # ---- differentiable methods ----
+
+    def __getitem__(self, index) -> Tensor:
+        return ops.getitem(self, index)
+
+    def dot(self, other) -> Tensor:
+        return ops.dot(self, other)
+
+    def matmul(self, other) -> Tensor:
+        return ops.matmul(self, other)
+
+    def reshape(self, *shape) -> Tensor:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return ops.reshape(self, tuple(shape))
+
+    def transpose(self, *axes) -> Tensor:
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return ops.transpose(self, tuple(axes) if axes else None)
+
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.mean(self, axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        return ops.max(self, axis, keepdims)
+
+    def exp(self) -> Tensor:
+        return ops.exp(self)
+
+    def log(self) -> Tensor:
+        return ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return ops.abs(self)
+
+    __abs__ = abs
+
+    def tanh(self) -> Tensor:
+        return ops.tanh(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.sigmoid(self)
+
+    def relu(self) -> Tensor:
+        return ops.relu(self)
+
+
+def _iadd(a, b):
+    a += b
+
+
+def _isub(a, b):
+    a -= b
+
+
+def _imul(a, b):
+    a *= b
+
+
+def _idiv(a, b):
+    a /= b
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Make a Tensor (API §1): floats become float32, ints int64, arrays keep their dtype."""
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def check_same_device(a, b, what: str) -> None:
+    """Raise DeviceError naming both devices when two arrays live apart."""
+    da, db = backend.device_of(a), backend.device_of(b)
+    if da != db:
+        raise DeviceError(f"{what}: one input is on {da} and the other on {db}; move one "
+                          f"with .to('{da}') or .to('{db}') first")
+
+
+from . import autograd, ops  # noqa: E402 - these modules import Tensor from here

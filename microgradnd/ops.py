@@ -1,0 +1,762 @@
+"""The primitive operations: each forward rule (on arrays) beside its backward rule.
+
+A backward rule receives the recorded node, the op's output tensor and the incoming
+gradient `g`, and returns one gradient per input (None where the input needs none). Rules
+are written with Tensor operations, so recording them (`create_graph=True`) is all it takes
+to differentiate them again. Broadcasting and dtype are undone centrally by the backward
+walk in autograd.py, never here. Ops that are not primitives are composed at the bottom.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy
+
+from . import backend
+from .autograd import Node, _state
+from .core import Tensor, _wrap, tensor
+from .errors import DeviceError, ShapeError
+
+_Scalar = (int, float, bool)
+
+
+# ---- turning operands into arrays ----
+
+
+def operand_data(x, like: Tensor):
+    """The array (or Python scalar) behind an operand of an op with the tensor `like`."""
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, _Scalar):
+        return x
+    return _as_operand(x, like).data
+
+
+def _as_operand(x, like: Tensor):
+    """A non-Tensor, non-scalar operand (array, list) as a constant Tensor on like's device."""
+    if backend.is_array(x) and backend.device_of(x) != like.device:
+        raise DeviceError(f"an array on {backend.device_of(x)} was combined with a tensor on "
+                          f"{like.device}: move one of them first")
+    return tensor(x, device=like.device)
+
+
+def index_data(index):
+    """An index with any Tensors in it replaced by their arrays."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list) and builtins.any(isinstance(i, Tensor) for i in index):
+        return [i.data if isinstance(i, Tensor) else i for i in index]
+    return index
+
+
+def _needs(x) -> bool:
+    """Does x want a gradient: a variable, or a result recorded from one?"""
+    return isinstance(x, Tensor) and (x._node is not None or x._req is not None)
+
+
+# ---- applying an op: forward always, a Node only while recording ----
+
+
+class Op:
+    """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
+
+    name = "op"
+    saves_output = False      # True when backward uses the output (then it must stay unmodified)
+
+    def __repr__(self):
+        return self.name
+
+
+def _record(op, out, inputs, args):
+    """Attach a Node to `out` when recording and some input needs a gradient."""
+    needs = tuple(_needs(x) for x in inputs)
+    node = Node(op, inputs, args, needs,
+                tuple(x._version if isinstance(x, Tensor) else None for x in inputs), out.data)
+    out._node = node
+    tape = _state.tape
+    if tape is not None:
+        tape.nodes.append(node)
+
+
+def unary(op, x: Tensor, *args) -> Tensor:
+    """Run a one-input op; record it if needed."""
+    try:
+        out = _wrap(op.forward(x.data, *args))
+    except ValueError as e:
+        raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
+    if _state.recording and (x._node is not None or x._req is not None):
+        _record(op, out, (x,), args)
+    return out
+
+
+def binary(op, a, b) -> Tensor:
+    """Run a two-input op; either input may be a Python scalar, which keeps the tensor's dtype."""
+    # Fast path: both Tensors or one Python scalar; anything else becomes a constant Tensor.
+    if isinstance(a, Tensor):
+        if not isinstance(b, (Tensor, int, float)):
+            b = _as_operand(b, a)
+    elif not isinstance(a, (int, float)):
+        a = _as_operand(a, b)
+    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.data if isinstance(b, Tensor) else b
+    try:
+        out = _wrap(op.forward(ad, bd))
+    except ValueError as e:
+        raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
+                         f"fit ({e})") from None
+    except TypeError:
+        if type(ad) is not type(bd) and backend.is_array(ad) and backend.is_array(bd):
+            raise DeviceError(f"{op.name}: one input is on {backend.device_of(ad)} and the other "
+                              f"on {backend.device_of(bd)}; move one with .to() first") from None
+        raise
+    if _state.recording and (_needs(a) or _needs(b)):
+        _record(op, out, (a, b), ())
+    return out
+
+
+def _check_devices(name, a, b):
+    if type(a.data) is not type(b.data) or (type(a.data) is not numpy.ndarray
+                                            and a.data.device != b.data.device):
+        raise DeviceError(f"{name}: one input is on {a.device} and the other on {b.device}; "
+                          "move one with .to() first")
+
+
+# ---- elementwise arithmetic ----
+
+
+class Add(Op):
+    name = "add"
+
+    @staticmethod
+    def forward(a, b):
+        return a + b
+
+    @staticmethod
+    def backward(node, out, g):
+        return g, g
+
+
+class Sub(Op):
+    name = "sub"
+
+    @staticmethod
+    def forward(a, b):
+        return a - b
+
+    @staticmethod
+    def backward(node, out, g):
+        return g, (-g if node.needs[1] else None)
+
+
+class Mul(Op):
+    name = "mul"
+
+    @staticmethod
+    def forward(a, b):
+        return a * b
+
+    @staticmethod
+    def backward(node, out, g):
+        a, b = node.inputs
+        need_a, need_b = node.needs
+        return (g * b if need_a else None), (g * a if need_b else None)
+
+
+class Div(Op):
+    name = "div"
+    saves_output = True
+
+    @staticmethod
+    def forward(a, b):
+        return a / b
+
+    @staticmethod
+    def backward(node, out, g):
+        b = node.inputs[1]
+        ga = g / b
+        # d/db a/b = -a/b² = -(1/b)·out
+        return ga, (-ga * out if node.needs[1] else None)
+
+
+class Power(Op):
+    """a ** b. d/da = b·a**(b-1) (0 where b == 0, even at a == 0); d/db = out·log(a)."""
+
+    name = "pow"
+    saves_output = True
+
+    @staticmethod
+    def forward(a, b):
+        return a ** b
+
+    @staticmethod
+    def backward(node, out, g):
+        a, b = node.inputs
+        need_a, need_b = node.needs
+        ga = gb = None
+        if need_a:
+            if isinstance(b, Tensor):
+                ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
+            elif b == 0:
+                ga = g * 0.0
+            elif b == 1:
+                ga = g
+            elif b == 2:                    # the squared loss: skip computing a ** 1
+                ga = g * a * 2.0
+            else:
+                ga = g * (b * a ** (b - 1))
+        if need_b:
+            if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
+                ga_b = where(a.data == 0, 0.0, out * log(a))
+            else:
+                ga_b = out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan))
+            gb = g * ga_b
+        return ga, gb
+
+
+class Neg(Op):
+    name = "neg"
+
+    @staticmethod
+    def forward(x):
+        return -x
+
+    @staticmethod
+    def backward(node, out, g):
+        return (-g,)
+
+
+class Exp(Op):
+    name = "exp"
+    saves_output = True
+
+    @staticmethod
+    def forward(x):
+        return numpy.exp(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (g * out,)
+
+
+class Log(Op):
+    """Natural log; log(0) = -inf with gradient inf, as NumPy and PyTorch."""
+
+    name = "log"
+
+    @staticmethod
+    def forward(x):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return numpy.log(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        with numpy.errstate(divide="ignore"):
+            return (g / node.inputs[0],)
+
+
+class Sqrt(Op):
+    name = "sqrt"
+    saves_output = True
+
+    @staticmethod
+    def forward(x):
+        return numpy.sqrt(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        with numpy.errstate(divide="ignore"):
+            return (g * 0.5 / out,)
+
+
+class Abs(Op):
+    """|x|; its slope at 0 is taken as 0, as in PyTorch."""
+
+    name = "abs"
+
+    @staticmethod
+    def forward(x):
+        return numpy.abs(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        x = node.inputs[0]
+        return (g * _wrap(numpy.sign(x.data)),)
+
+
+class Tanh(Op):
+    name = "tanh"
+    saves_output = True
+
+    @staticmethod
+    def forward(x):
+        return numpy.tanh(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (g * (1.0 - out * out),)
+
+
+class Sigmoid(Op):
+    name = "sigmoid"
+    saves_output = True
+
+    @staticmethod
+    def forward(x):
+        # 1 / (1 + exp(-x)) overflows for large negative x; this form never does.
+        return 0.5 * numpy.tanh(0.5 * x) + 0.5
+
+    @staticmethod
+    def backward(node, out, g):
+        return (g * (out * (1.0 - out)),)
+
+
+class Relu(Op):
+    name = "relu"
+
+    @staticmethod
+    def forward(x):
+        return numpy.maximum(x, 0)
+
+    @staticmethod
+    def backward(node, out, g):
+        x = node.inputs[0]
+        return (g * _wrap((x.data > 0).astype(x.data.dtype)),)
+
+
+class Cast(Op):
+    name = "cast"
+
+    @staticmethod
+    def forward(x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (cast(g, node.inputs[0].data.dtype),)
+
+
+class Where(Op):
+    """where(cond, a, b) with a constant boolean cond; gradient flows to the chosen side."""
+
+    name = "where"
+
+    @staticmethod
+    def forward(a, b, cond):
+        return backend.xp_of(cond).where(cond, a, b)
+
+    @staticmethod
+    def backward(node, out, g):
+        cond = node.args[0]
+        return (where(cond, g, 0.0) if node.needs[0] else None,
+                where(cond, 0.0, g) if node.needs[1] else None)
+
+
+# ---- shapes ----
+
+
+class Reshape(Op):
+    name = "reshape"
+
+    @staticmethod
+    def forward(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (reshape(g, node.inputs[0].data.shape),)
+
+
+class Transpose(Op):
+    name = "transpose"
+
+    @staticmethod
+    def forward(x, axes):
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(node, out, g):
+        axes = node.args[0]
+        if axes is None:
+            return (transpose(g),)
+        return (transpose(g, tuple(numpy.argsort(axes).tolist())),)
+
+
+class BroadcastTo(Op):
+    name = "broadcast_to"
+
+    @staticmethod
+    def forward(x, shape):
+        return backend.xp_of(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (sum_to(g, node.inputs[0].data.shape),)
+
+
+class SumTo(Op):
+    """Sum a broadcast result back down to `shape`: the inverse of broadcasting."""
+
+    name = "sum_to"
+
+    @staticmethod
+    def forward(x, shape):
+        lead = x.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+        if axes:
+            x = x.sum(axis=axes, keepdims=True)
+        return x.reshape(shape) if lead else x
+
+    @staticmethod
+    def backward(node, out, g):
+        return (broadcast_to(g, node.inputs[0].data.shape),)
+
+
+def _is_basic(index) -> bool:
+    """True for indexes that select each element at most once (ints, slices, None, ...)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return builtins.all(i is None or i is Ellipsis or isinstance(i, (int, slice, numpy.integer))
+                        for i in items)
+
+
+class GetItem(Op):
+    name = "getitem"
+
+    @staticmethod
+    def forward(x, index):
+        return x[index]
+
+    @staticmethod
+    def backward(node, out, g):
+        return (index_add_to_zeros(g, node.args[0], node.inputs[0].data.shape),)
+
+
+class IndexAddToZeros(Op):
+    """zeros(shape) with g added at `index`; repeated indices accumulate. GetItem's adjoint."""
+
+    name = "index_add"
+
+    @staticmethod
+    def forward(g, index, shape):
+        z = backend.xp_of(g).zeros(shape, g.dtype)
+        if _is_basic(index):
+            z[index] = g
+        else:
+            backend.scatter_add(z, index, g)
+        return z
+
+    @staticmethod
+    def backward(node, out, gg):
+        return (getitem(gg, node.args[0]),)
+
+
+class ToDevice(Op):
+    name = "to_device"
+
+    @staticmethod
+    def forward(x, device):
+        return backend.to_device(x, device)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (to_device(g, node.inputs[0].device),)
+
+
+# ---- reductions ----
+
+
+def _keep_shape(shape, axis):
+    """The shape a reduction over `axis` has with keepdims=True."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    axes = {a % len(shape) for a in axes} if shape else set()
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+class Sum(Op):
+    name = "sum"
+
+    @staticmethod
+    def forward(x, axis, keepdims):
+        return x.sum(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(node, out, g):
+        shape = node.inputs[0].data.shape
+        axis, keepdims = node.args
+        if not keepdims:
+            g = reshape(g, _keep_shape(shape, axis))
+        return (broadcast_to(g, shape),)
+
+
+class Max(Op):
+    """The largest element; ties share the gradient equally (as PyTorch's amax)."""
+
+    name = "max"
+
+    @staticmethod
+    def forward(x, axis, keepdims):
+        if x.size == 0:
+            raise ValueError("max of an empty tensor has no value")
+        return x.max(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(node, out, g):
+        x = node.inputs[0]
+        axis, keepdims = node.args
+        keep = _keep_shape(x.data.shape, axis)
+        mask = x.data == out.data.reshape(keep)
+        share = mask / mask.sum(axis=axis, keepdims=True)
+        return (reshape(g, keep) * _wrap(share.astype(x.data.dtype, copy=False)),)
+
+
+# ---- linear algebra ----
+
+
+def _swap_last(x: Tensor) -> Tensor:
+    """x with its last two axes exchanged (the matrix transpose of a batch)."""
+    axes = list(range(x.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return transpose(x, tuple(axes))
+
+
+class MatMul(Op):
+    """a @ b with NumPy's rules for 1-D operands and batch broadcasting."""
+
+    name = "matmul"
+
+    @staticmethod
+    def forward(a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError("matmul needs at least 1-D operands; use * for scalars")
+        return a @ b
+
+    @staticmethod
+    def backward(node, out, g):
+        a, b = node.inputs
+        need_a, need_b = node.needs
+        if a.ndim == 1 and b.ndim == 1:
+            return (g * b if need_a else None), (g * a if need_b else None)
+        # Promote 1-D operands to matrices, as the forward did, then use the 2-D rules:
+        # dA = dOut @ Bᵀ and dB = Aᵀ @ dOut. The walk sums batch broadcasting away.
+        a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
+        b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
+        g2 = g
+        if a.ndim == 1:
+            g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:])
+        if b.ndim == 1:
+            g2 = reshape(g2, g2.shape + (1,))
+        ga = gb = None
+        if need_a:
+            ga = matmul(g2, _swap_last(b2))
+            if a.ndim == 1:
+                ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
+        if need_b:
+            gb = matmul(_swap_last(a2), g2)
+            if b.ndim == 1:
+                gb = reshape(gb, gb.shape[:-1])
+        return ga, gb
+
+
+# ---- the public functions behind Tensor's methods ----
+
+
+def add(a, b) -> Tensor:
+    """a + b."""
+    return binary(Add, a, b)
+
+
+def sub(a, b) -> Tensor:
+    """a - b."""
+    return binary(Sub, a, b)
+
+
+def mul(a, b) -> Tensor:
+    """a * b."""
+    return binary(Mul, a, b)
+
+
+def div(a, b) -> Tensor:
+    """a / b."""
+    return binary(Div, a, b)
+
+
+def power(a, b) -> Tensor:
+    """a ** b."""
+    return binary(Power, a, b)
+
+
+def matmul(a, b) -> Tensor:
+    """a @ b (NumPy's matmul rules)."""
+    return binary(MatMul, a, b)
+
+
+def neg(x: Tensor) -> Tensor:
+    """-x."""
+    return unary(Neg, x)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e**x; d/dx = e**x."""
+    return unary(Exp, x)
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm; d/dx = 1/x."""
+    return unary(Log, x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """√x; d/dx = 1/(2√x)."""
+    return unary(Sqrt, x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 - mirrors numpy.abs
+    """|x|; d/dx = sign(x)."""
+    return unary(Abs, x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh x; d/dx = 1 - tanh² x."""
+    return unary(Tanh, x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """1 / (1 + e**-x); d/dx = σ(x)(1 - σ(x))."""
+    return unary(Sigmoid, x)
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0); d/dx = 1 where x > 0, else 0."""
+    return unary(Relu, x)
+
+
+def cast(x: Tensor, dtype) -> Tensor:
+    """x converted to `dtype`."""
+    if x.data.dtype == dtype:
+        return x
+    return unary(Cast, x, dtype)
+
+
+def where(cond, a, b) -> Tensor:
+    """a where cond is true, else b; `cond` is a boolean array or tensor (not differentiated)."""
+    if isinstance(cond, Tensor):
+        cond = cond.data
+    like = a if isinstance(a, Tensor) else b
+    if not isinstance(like, Tensor):
+        raise TypeError("where() needs a Tensor for a or b")
+    ad, bd = operand_data(a, like), operand_data(b, like)
+    try:
+        out = _wrap(Where.forward(ad, bd, cond))
+    except ValueError as e:
+        raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
+                         f"b {numpy.shape(bd)} do not broadcast ({e})") from None
+    if _state.recording and (_needs(a) or _needs(b)):
+        _record(Where, out, (a, b), (cond,))
+    return out
+
+
+def reshape(x: Tensor, shape: tuple) -> Tensor:
+    """The same values in a new shape; one dimension may be -1."""
+    shape = tuple(int(n) for n in shape)
+    if x.data.shape == shape:
+        return x
+    try:
+        return unary(Reshape, x, shape)
+    except ShapeError:
+        raise ShapeError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
+                         f"shape {shape}: the sizes must match") from None
+
+
+def transpose(x: Tensor, axes=None) -> Tensor:
+    """Permute the axes (reverse them when `axes` is None)."""
+    return unary(Transpose, x, None if axes is None else tuple(axes))
+
+
+def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
+    """x repeated along new or size-1 axes to `shape` (a view)."""
+    if x.data.shape == tuple(shape):
+        return x
+    return unary(BroadcastTo, x, tuple(shape))
+
+
+def sum_to(x: Tensor, shape: tuple) -> Tensor:
+    """x summed down to `shape`: the inverse of broadcast_to."""
+    if x.data.shape == tuple(shape):
+        return x
+    return unary(SumTo, x, tuple(shape))
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    """x[index] for basic slices and integer (or boolean) arrays."""
+    index = index_data(index)
+    try:
+        return unary(GetItem, x, index)
+    except IndexError as e:
+        raise IndexError(f"index {index!r} does not fit a tensor of shape {x.shape}: {e}") \
+            from None
+
+
+def index_add_to_zeros(g: Tensor, index, shape) -> Tensor:
+    """zeros(shape) with g added at index (the backward of getitem)."""
+    return unary(IndexAddToZeros, g, index, tuple(shape))
+
+
+def to_device(x: Tensor, device: str) -> Tensor:
+    """x copied to `device`; the gradient flows back across the copy."""
+    if x.device == device:
+        return x
+    return unary(ToDevice, x, device)
+
+
+def _axis(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def sum(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over `axis` (all axes when None)."""
+    return unary(Sum, x, _axis(axis), keepdims)
+
+
+def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Largest element over `axis`; ties share the gradient."""
+    return unary(Max, x, _axis(axis), keepdims)
+
+
+# ---- composed ops: no backward of their own ----
+
+
+def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
+    """Average over `axis`: sum / count."""
+    axis = _axis(axis)
+    count = x.size if axis is None else math.prod(
+        x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    s = sum(x, axis, keepdims)
+    if x.data.dtype.kind not in "fc":
+        s = cast(s, numpy.float64)
+    return s / count if count else s * math.nan
+
+
+def dot(a, b) -> Tensor:
+    """NumPy's dot: matmul, except that b of 3+ dims is contracted over its second-last axis."""
+    if not isinstance(a, Tensor):
+        a = _as_operand(a, b)
+    if not isinstance(b, Tensor):
+        b = _as_operand(b, a)
+    if a.ndim == 0 or b.ndim == 0:
+        return mul(a, b)
+    if b.ndim <= 2 or a.ndim == 1:
+        return matmul(a, b)
+    if a.shape[-1] != b.shape[-2]:
+        raise ShapeError(f"dot: shapes {a.shape} and {b.shape} do not fit: the last axis of a "
+                         f"({a.shape[-1]}) must match the second-last of b ({b.shape[-2]})")
+    # dot(a, b)[..., j, ...] = Σ_k a[..., k] b[..., k, j]: move b's k axis first, flatten both.
+    axes = (b.ndim - 2,) + tuple(i for i in range(b.ndim) if i != b.ndim - 2)
+    b2 = reshape(transpose(b, axes), (b.shape[-2], -1))
+    a2 = reshape(a, (-1, a.shape[-1]))
+    out_shape = a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
+    return reshape(matmul(a2, b2), out_shape)
