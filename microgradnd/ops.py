@@ -209,10 +209,10 @@ class Power(Op):
                 ga = g * (b * a ** (b - 1))
         if need_b:
             if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
-                ga_b = where(a.data == 0, 0.0, out * log(a))
+                with numpy.errstate(divide="ignore", invalid="ignore"):
+                    gb = g * where(a.data == 0, 0.0, out * log(a))
             else:
-                ga_b = out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan))
-            gb = g * ga_b
+                gb = g * (out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)))
         return ga, gb
 
 
