@@ -673,8 +673,10 @@ def reshape(x: Tensor, shape: tuple) -> Tensor:
 
 
 def transpose(x: Tensor, axes=None) -> Tensor:
-    """Permute the axes (reverse them when `axes` is None)."""
-    return unary(Transpose, x, None if axes is None else tuple(axes))
+    """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
+    if axes is not None:
+        axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+    return unary(Transpose, x, axes)
 
 
 def broadcast_to(x: Tensor, shape: tuple) -> Tensor:

@@ -52,6 +52,25 @@ def test_million_op_chain_backpropagates_without_recursion():
     assert x.grad.item() == pytest.approx(1.0000001 ** n, rel=1e-9)
 
 
+def test_dropping_a_deep_unbackwarded_graph_does_not_crash():
+    x = var(numpy.float64(1.0))
+    with autograd.record():
+        y = x
+        for _ in range(200_000):
+            y = y + 1.0
+    ref = weakref.ref(y)
+    del y                                     # freed iteratively by CPython's trashcan
+    assert ref() is None
+
+
+def test_max_ties_share_the_gradient():
+    x = var([1.0, 3.0, 3.0])
+    with autograd.record():
+        y = x.max()
+    y.backward()
+    assert x.grad.numpy().tolist() == [0.0, 0.5, 0.5]
+
+
 def test_backward_visits_only_what_leads_to_the_output():
     x, z = var([1.0]), var([2.0])
     with autograd.record():

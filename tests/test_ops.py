@@ -90,6 +90,8 @@ OPS = [
     Row("transpose", lambda a: a.transpose(), lambda a: a.transpose(), [((3, 4),), ((2, 3, 4),)]),
     Row("transpose_axes", lambda a: a.transpose(1, 2, 0), lambda a: a.transpose(1, 2, 0),
         [((2, 3, 4),)]),
+    Row("transpose_negative", lambda a: a.transpose(-1, 0, 1), lambda a: a.transpose(-1, 0, 1),
+        [((2, 3, 4),)]),
     Row("T", lambda a: a.T, lambda a: a.T, [((3, 4),), ((3,),)]),
     Row("getitem_slice", lambda a: a[1:, ::-2], lambda a: a[1:, ::-2], [((3, 4),)]),
     Row("getitem_int", lambda a: a[1], lambda a: a[1], [((3, 4),), ((3,),)]),
