@@ -103,3 +103,18 @@ def test_exercise7_odd_batch(n, batch, full, last):
             in out)
     assert f"by {last}/{batch} = {last / batch:.4f}" in out
     assert len(floats(r"^sgd / (?:batch_size|len\(X\)) +loss (\S+),", out)) == 2
+
+
+def test_exercises_doc_shows_what_its_code_prints():
+    import contextlib
+    import io
+
+    text = (ROOT / "docs" / "exercises.md").read_text()
+    pairs = re.findall(r"```python\n(.*?)```\s*```text\n(.*?)```", text, re.S)
+    assert len(pairs) == 3
+    namespace = {}
+    for code, shown in pairs:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "docs/exercises.md", "exec"), namespace)
+        assert out.getvalue() == shown
