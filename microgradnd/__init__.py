@@ -18,3 +18,4 @@ __all__ = [
     "cuda_is_available", "get_default_device", "gradcheck", "gradgradcheck", "ops",
     "set_default_device", "tensor",
 ]
+from . import d2l, np  # noqa: E402, F401 - np imports Tensor from core
