@@ -123,7 +123,7 @@ def draw_graph(t, show_values: bool = False, names: Mapping[str, Tensor] | None 
             continue
         drawn.add(id(x))
         tid = name_of(x)
-        kind = "output" if id(x) in head_ids else _kind(x)
+        kind = _kind(x)
         lines = [f"{_shape(x.shape)} {x.dtype}"]
         if id(x) in label_of:
             lines.insert(0, label_of[id(x)])
@@ -135,8 +135,9 @@ def draw_graph(t, show_values: bool = False, names: Mapping[str, Tensor] | None 
             lines.append("value " + format_values(x.data))
             if x.grad is not None:
                 lines.append("grad " + format_values(x.grad.data))
+        head = id(x) in head_ids
         dot.node(tid, "\\n".join(lines), shape="box", style="filled,rounded",
-                 fillcolor=COLOURS[kind], penwidth="2" if kind == "output" else "1")
+                 fillcolor=COLOURS["output" if head else kind], penwidth="2" if head else "1")
         node = x._node
         if node is None:
             continue
