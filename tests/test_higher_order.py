@@ -5,6 +5,9 @@ The op table (tests/test_ops.py) runs gradgradcheck on every op; here: closed fo
 derivative is zero, and how `create_graph`, `retain_graph` and `.grad` play together.
 """
 import gc
+import os
+import subprocess
+import sys
 import weakref
 
 import numpy
@@ -281,3 +284,25 @@ def test_backward_create_graph_makes_a_cycle_and_grad_does_not():
         return x
 
     assert not _collected_only_by_gc(with_transforms)
+
+
+# ---- the example ----
+
+
+def test_second_derivative_example_runs(tmp_path):
+    plot = tmp_path / "tanh.png"
+    done = subprocess.run(
+        [sys.executable, "examples/second_derivative.py", "--points", "21", "--examples", "50",
+         "--plot", str(plot), "--graph", str(tmp_path / "d2.svg")],
+        capture_output=True, text=True, env=os.environ, timeout=120, check=True)
+    lines = done.stdout.splitlines()
+    errors = [float(ln.rsplit("=", 1)[1]) for ln in lines if "max |error|" in ln]
+    assert len(errors) == 4 and max(errors) < 1e-12
+    newton = [ln for ln in lines if ln.strip().startswith("step")]
+    assert 5 <= len(newton) <= 10
+    assert "x = 1.000000000000000" in newton[-1]
+    assert "x = 2.000000000000000" in newton[0]
+    diff = [ln for ln in lines if "max |difference|" in ln]
+    assert len(diff) == 1 and float(diff[0].rsplit("=", 1)[1]) < 1e-5
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "(d)" in done.stdout     # drawn, or skipped with a reason when draw_graph is absent
