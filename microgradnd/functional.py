@@ -108,7 +108,7 @@ def _own(grads, create_graph):
     seen, result = set(), []
     for g in grads:
         d = g.data
-        if d.base is not None or not d.flags.writeable or id(d) in seen:
+        if d.base is not None or not getattr(d.flags, "writeable", True) or id(d) in seen:
             g = _wrap(d.copy())
         seen.add(id(g.data))
         result.append(g)
@@ -212,6 +212,8 @@ def hessian(f: Callable) -> Callable:
             rows.append(row)
         _open_walls(walls)
         shape = xv.shape + xv.shape
+        if n == 0:
+            return _wrap(xp.zeros(shape, xv.dtype))
         if not create_graph:
             return _wrap(xp.stack([r.data for r in rows]).reshape(shape))
         # Differentiable assembly, only when the caller records: row i scattered into place.
@@ -219,7 +221,7 @@ def hessian(f: Callable) -> Callable:
         for i, row in enumerate(rows):
             part = ops.index_add_to_zeros(ops.reshape(row, (n,)), i, (n, n))
             h = part if h is None else h + part
-        return ops.reshape(h, shape) if n else _wrap(xp.zeros(shape, xv.dtype))
+        return ops.reshape(h, shape)
 
     hessian_f.__name__ = f"hessian_{getattr(f, '__name__', 'f')}"
     return hessian_f
