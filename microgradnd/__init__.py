@@ -19,3 +19,4 @@ __all__ = [
     "cuda_is_available", "draw_graph", "get_default_device", "gradcheck", "gradgradcheck",
     "np", "ops", "set_default_device", "tensor",
 ]
+from .functional import grad, hessian, hvp, value_and_grad  # noqa: E402, F401

@@ -272,9 +272,17 @@ def _store_grad(x, g, create_graph):
     if req is None:
         return
     if create_graph:      # keep the graph: the gradient must stay a recorded Tensor
-        x.grad = g if (req == "write" or x.grad is None) else x.grad + g
+        if g._node is None:             # nothing recorded it (a view of the seed): own a copy
+            g = _wrap(g.data.copy())
+        if req == "write" or x.grad is None:
+            x.grad = g
+        else:
+            with _recording_as(True):   # backward may run outside record(): record the sum
+                x.grad = x.grad + g
     elif x.grad is None or x.grad.data.shape != g.data.shape:
         x.grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
+    elif x.grad._node is not None:      # a create_graph gradient is on a graph: never mutate it
+        x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
     elif req == "write":
         x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
         x.grad._version += 1
