@@ -9,6 +9,7 @@ from . import autograd, d2l, np, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
 from .core import Tensor, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
+from .functional import grad, hessian, hvp, value_and_grad
 from .gradcheck import gradcheck, gradgradcheck
 from .viz import draw_graph
 
@@ -17,6 +18,5 @@ __version__ = "0.1.0"
 __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd", "d2l",
     "cuda_is_available", "draw_graph", "get_default_device", "gradcheck", "gradgradcheck",
-    "np", "ops", "set_default_device", "tensor",
+    "grad", "hessian", "hvp", "np", "ops", "set_default_device", "tensor", "value_and_grad",
 ]
-from .functional import grad, hessian, hvp, value_and_grad  # noqa: E402, F401
