@@ -5,6 +5,8 @@ primitive in ops.py, where its forward and backward rules sit side by side.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy
 
 from . import backend
@@ -193,9 +195,11 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __dlpack__(self, *args, **kwargs):
+        """Export the data without a copy (`torch.from_dlpack(t)`, `numpy.from_dlpack(t)`)."""
         return self.data.__dlpack__(*args, **kwargs)
 
-    def __dlpack_device__(self):
+    def __dlpack_device__(self) -> tuple:
+        """(device type, device id) in DLPack's numbering: (1, 0) CPU, (2, N) CUDA GPU N."""
         return self.data.__dlpack_device__()
 
     def __float__(self) -> float:
@@ -205,7 +209,7 @@ class Tensor:
         return int(self.data)
 
     def __index__(self) -> int:
-        return self.data.__index__()
+        return operator.index(self.data.item())     # CuPy arrays have no __index__
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -397,6 +401,11 @@ def _idiv(a, b):
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Make a Tensor (API §1): floats become float32, ints int64, arrays keep their dtype."""
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A Tensor sharing memory with any DLPack producer: PyTorch, JAX, CuPy, NumPy (API §4)."""
+    return _wrap(backend.from_dlpack(obj))
 
 
 def check_same_device(a, b, what: str) -> None:
