@@ -36,8 +36,9 @@ def _to_array(data, dtype, device):
     if isinstance(data, Tensor):
         data = data.data
     if backend.is_array(data):
-        if device is None:
-            device = backend.device_of(data)
+        if device is None:      # a CuPy array stays on its GPU; host data goes to the default
+            device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
+                else backend.get_default_device()
         return backend.to_device(data, device).astype(dtype, copy=False) if dtype is not None \
             else backend.to_device(data, device)
     device = backend.normalize_device(device)

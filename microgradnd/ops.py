@@ -29,7 +29,7 @@ def operand_data(x, like: Tensor):
     """The array (or Python scalar) behind an operand of an op with the tensor `like`."""
     if isinstance(x, Tensor):
         if type(x.data) is not type(like.data) or type(x.data) is not _ndarray:
-            check_same_device(x.data, like.data, "an operation")
+            check_same_device(like.data, x.data, "comparison or update")
         return x.data
     if isinstance(x, _Scalar):
         return x
