@@ -52,6 +52,12 @@ def cuda_is_available() -> bool:
     return _import_cupy() is not None
 
 
+def why_no_cuda() -> str:
+    """Why CUDA is unavailable (empty when it is available), with the install hint."""
+    _import_cupy()
+    return "" if _cupy else _cupy_problem
+
+
 def cuda_device_count() -> int:
     """How many GPUs CuPy sees (0 without CuPy)."""
     cupy = _import_cupy()
