@@ -1,32 +1,49 @@
 """The one place that chooses the array library: NumPy for 'cpu', CuPy for 'cuda:N'.
 
 This is the only module in microgradnd that imports CuPy, and it does so lazily, so
-`import microgradnd` never needs it. Everything that is spelled differently on the two
-libraries (scatter-add, host transfer, random numbers, DLPack) is a named helper here.
+`import microgradnd` never needs it. Everything spelled differently on the two libraries
+(device placement, host transfer, scatter-add, random numbers, DLPack) is a named helper here.
 """
 from __future__ import annotations
+
+import importlib
 
 import numpy
 
 from .errors import DeviceError
 
-CUDA_HINT = 'install CuPy with: pip install "microgradnd[cuda]"'
+CUDA_HINT = 'pip install "microgradnd[cuda]"'
 
-_cupy = None          # the cupy module once imported; False once the import has failed
+_cupy = None            # the cupy module once imported; False once the import has failed
+_cupy_problem = ""      # why CuPy is unusable, for the DeviceError message
 _default_device = "cpu"
+_last_seed = None       # replayed into CuPy's generator when CuPy is imported after seed()
 
 
 def _import_cupy():
     """Import CuPy on first use; return None when it is not installed or finds no GPU."""
-    global _cupy
+    global _cupy, _cupy_problem
     if _cupy is None:
         try:
-            import cupy  # noqa: PLC0415 - optional dependency, imported on demand
-
-            cupy.cuda.runtime.getDeviceCount()
-            _cupy = cupy
-        except Exception:  # ImportError, or a CUDA runtime error without a driver or GPU
-            _cupy = False
+            cupy = importlib.import_module("cupy")
+        except ImportError as e:
+            _cupy, _cupy_problem = False, f"CuPy is not installed ({e}); install it with " \
+                                          f"{CUDA_HINT}"
+            return None
+        try:
+            count = cupy.cuda.runtime.getDeviceCount()
+        except Exception as e:  # a CUDA runtime error: no driver, or no GPU visible
+            count, detail = 0, f": {e}"
+        else:
+            detail = ""
+        if count == 0:
+            _cupy, _cupy_problem = False, (f"CuPy is installed but sees no GPU{detail}; run on a "
+                                           f"machine with an NVIDIA GPU and a CUDA driver, with "
+                                           f"the CuPy wheel for its CUDA version ({CUDA_HINT})")
+            return None
+        _cupy = cupy
+        if _last_seed is not None:
+            cupy.random.seed(_last_seed)
     return _cupy or None
 
 
@@ -35,10 +52,22 @@ def cuda_is_available() -> bool:
     return _import_cupy() is not None
 
 
+def why_no_cuda() -> str:
+    """Why CUDA is unavailable (empty when it is available), with the install hint."""
+    _import_cupy()
+    return "" if _cupy else _cupy_problem
+
+
+def cuda_device_count() -> int:
+    """How many GPUs CuPy sees (0 without CuPy)."""
+    cupy = _import_cupy()
+    return 0 if cupy is None else cupy.cuda.runtime.getDeviceCount()
+
+
 # ---- devices ----
 
 def normalize_device(device) -> str:
-    """'cuda' -> 'cuda:0', None -> the default device; raise DeviceError for the unknown."""
+    """'cuda' -> 'cuda:0', None -> the default device; DeviceError for the unavailable."""
     if device is None:
         return _default_device
     device = str(device)
@@ -47,21 +76,27 @@ def normalize_device(device) -> str:
     if device == "cuda":
         device = "cuda:0"
     if device.startswith("cuda:") and device[5:].isdigit():
-        cupy = _import_cupy()
-        if cupy is None:
+        if _import_cupy() is None:
             raise DeviceError(f"device {device!r} asked for, but CUDA is not available: "
-                              f"{CUDA_HINT} and run on a machine with an NVIDIA GPU")
-        count = cupy.cuda.runtime.getDeviceCount()
+                              f"{_cupy_problem}")
+        count = cuda_device_count()
         if int(device[5:]) >= count:
-            raise DeviceError(f"device {device!r} asked for, but this machine has {count} GPU(s)")
-        return device
+            raise DeviceError(f"device {device!r} asked for, but this machine has {count} GPU(s): "
+                              f"use 'cuda:0' to 'cuda:{count - 1}'")
+        return f"cuda:{int(device[5:])}"
     raise DeviceError(f"unknown device {device!r}: use 'cpu', 'cuda' or 'cuda:N'")
 
 
 def set_default_device(device) -> None:
-    """Make `device` the one new tensors land on when no device is given."""
+    """Make `device` the one new tensors land on when no device is given.
+
+    A GPU also becomes CuPy's current device, so that the ops on its tensors run there.
+    """
     global _default_device
-    _default_device = normalize_device(device)
+    device = normalize_device(device)
+    if device != "cpu":
+        _cupy.cuda.Device(_gpu_id(device)).use()
+    _default_device = device
 
 
 def get_default_device() -> str:
@@ -69,16 +104,20 @@ def get_default_device() -> str:
     return _default_device
 
 
+def _gpu_id(device: str) -> int:
+    return int(device[5:])
+
+
 def device_of(array) -> str:
     """'cpu' for a NumPy array, 'cuda:N' for a CuPy array."""
-    if type(array) is numpy.ndarray:
+    if isinstance(array, numpy.ndarray):
         return "cpu"
     return f"cuda:{array.device.id}"
 
 
 def xp_of(array):
     """The array module (numpy or cupy) that owns `array`."""
-    if type(array) is numpy.ndarray:
+    if isinstance(array, numpy.ndarray):
         return numpy
     return _import_cupy() or numpy
 
@@ -92,23 +131,33 @@ def is_array(obj) -> bool:
     """True for a NumPy or CuPy ndarray."""
     if isinstance(obj, numpy.ndarray):
         return True
-    return _cupy not in (None, False) and isinstance(obj, _cupy.ndarray)
+    # A CuPy array can reach us before anything else needed CuPy: import it then.
+    if not _cupy and type(obj).__module__.startswith("cupy"):
+        _import_cupy()
+    return bool(_cupy) and isinstance(obj, _cupy.ndarray)
 
+
+def is_cupy_array(obj) -> bool:
+    """True for a CuPy ndarray (without importing CuPy for anything else)."""
+    return bool(_cupy) and isinstance(obj, _cupy.ndarray)
+
+
+# ---- moving data ----
 
 def as_array(data, dtype=None, device: str = "cpu"):
     """An array on `device` from any array-like; no copy when nothing needs converting."""
     if device == "cpu":
-        if type(data) is not numpy.ndarray and not isinstance(data, numpy.ndarray):
-            if hasattr(data, "__cuda_array_interface__"):   # a CuPy array moving to the host
-                data = to_host(data)
+        if is_cupy_array(data):
+            data = data.get()
         return numpy.asarray(data, dtype=dtype)
     cupy = _import_cupy()
-    with cupy.cuda.Device(int(device[5:])):
+    # cupy.asarray allocates on the current device; it copies a CuPy array from another GPU.
+    with cupy.cuda.Device(_gpu_id(device)):
         return cupy.asarray(data, dtype=dtype)
 
 
 def to_device(array, device: str):
-    """Copy `array` to `device` (no copy when it is already there)."""
+    """`array` on `device`: the array itself when it is already there, else a copy."""
     if device_of(array) == device:
         return array
     if device == "cpu":
@@ -117,50 +166,98 @@ def to_device(array, device: str):
 
 
 def to_host(array) -> numpy.ndarray:
-    """A NumPy array with the values of a NumPy or CuPy array."""
-    if isinstance(array, (numpy.ndarray, numpy.generic)):
-        return numpy.asarray(array)
-    return array.get()
+    """A NumPy array with the values of a NumPy or CuPy array (the same array if on the host)."""
+    if is_cupy_array(array):
+        return array.get()
+    return numpy.asarray(array)
 
 
-def synchronize(device: str) -> None:
-    """Wait for queued GPU work on `device` (a no-op on the CPU); for honest timings."""
+def synchronize(device=None) -> None:
+    """Wait until the queued GPU work on `device` has finished (a no-op on the CPU).
+
+    GPU calls return before the GPU is done: time a GPU step only after synchronizing.
+    """
+    device = normalize_device(device)
     if device != "cpu":
-        cupy = _import_cupy()
-        with cupy.cuda.Device(int(device[5:])):
-            cupy.cuda.get_current_stream().synchronize()
+        _cupy.cuda.Device(_gpu_id(device)).synchronize()
 
 
 # ---- the operations spelled differently on NumPy and CuPy ----
 
 def scatter_add(target, index, values) -> None:
     """target[index] += values, where repeated indices accumulate (in place)."""
-    if type(target) is numpy.ndarray:
+    if isinstance(target, numpy.ndarray):
         numpy.add.at(target, index, values)
     else:
-        import cupyx  # noqa: PLC0415 - only reached with CuPy arrays
-
+        cupyx = importlib.import_module("cupyx")
         cupyx.scatter_add(target, index, values)
 
 
 def random_state(device: str):
-    """The random module whose draws land on `device`."""
+    """The random module (numpy.random or cupy.random) whose draws land on `device`."""
     return numpy.random if device == "cpu" else _import_cupy().random
 
 
 def seed(s: int) -> None:
-    """Seed NumPy's global generator and, when CuPy is loaded, CuPy's."""
+    """Seed NumPy's global generator and CuPy's (now, or when CuPy is first imported)."""
+    global _last_seed
+    _last_seed = s
     numpy.random.seed(s)
     if _cupy:
         _cupy.random.seed(s)
 
 
-def from_dlpack(obj):
-    """An array that shares memory with any DLPack producer (NumPy, CuPy, PyTorch, JAX)."""
-    device_type, device_id = obj.__dlpack_device__()
-    if device_type == 1:     # kDLCPU
-        return numpy.from_dlpack(obj)
+def random_normal(loc=0.0, scale=1.0, size=None, dtype=numpy.float32, device: str = "cpu"):
+    """Draws from N(loc, scale²) as an array of `dtype` on `device`, drawn where they land."""
+    if device == "cpu":
+        return numpy.asarray(numpy.random.normal(loc, scale, size), dtype=dtype)
     cupy = _import_cupy()
-    if cupy is None:
-        raise DeviceError(f"a DLPack tensor on a GPU needs CuPy: {CUDA_HINT}")
-    return cupy.from_dlpack(obj)
+    with cupy.cuda.Device(_gpu_id(device)):
+        loc, scale = _on_gpu(cupy, loc), _on_gpu(cupy, scale)
+        # CuPy draws float32 directly; NumPy would draw float64 and convert.
+        return cupy.asarray(cupy.random.normal(loc, scale, size, dtype=_float_dtype(dtype)),
+                            dtype=dtype)
+
+
+def random_uniform(low=0.0, high=1.0, size=None, dtype=numpy.float32, device: str = "cpu"):
+    """Draws from U[low, high) as an array of `dtype` on `device`, drawn where they land."""
+    if device == "cpu":
+        return numpy.asarray(numpy.random.uniform(low, high, size), dtype=dtype)
+    cupy = _import_cupy()
+    with cupy.cuda.Device(_gpu_id(device)):
+        low, high = _on_gpu(cupy, low), _on_gpu(cupy, high)
+        return cupy.asarray(cupy.random.uniform(low, high, size, dtype=_float_dtype(dtype)),
+                            dtype=dtype)
+
+
+def _float_dtype(dtype):
+    """CuPy's generators draw float32 or float64 only; others are converted afterwards."""
+    dtype = numpy.dtype(dtype)
+    return dtype if dtype in (numpy.float32, numpy.float64) else numpy.float64
+
+
+def _on_gpu(cupy, x):
+    """A distribution parameter as CuPy accepts it: a Python number or a CuPy array."""
+    return x if isinstance(x, (int, float)) else cupy.asarray(x)
+
+
+# ---- DLPack ----
+
+_DLPACK_CPU = 1          # kDLCPU in DLPack's DLDeviceType
+_DLPACK_CUDA = (2, 3, 13)  # kDLCUDA, kDLCUDAHost, kDLCUDAManaged
+
+
+def from_dlpack(obj):
+    """An array sharing memory with a DLPack producer (NumPy, CuPy, PyTorch, JAX...)."""
+    if not hasattr(obj, "__dlpack_device__"):
+        raise TypeError(f"{type(obj).__name__} does not speak DLPack (no __dlpack__ and "
+                        "__dlpack_device__ methods)")
+    device_type, _ = obj.__dlpack_device__()
+    if device_type == _DLPACK_CPU:
+        return numpy.from_dlpack(obj)
+    if int(device_type) in _DLPACK_CUDA:
+        cupy = _import_cupy()
+        if cupy is None:
+            raise DeviceError(f"a DLPack tensor on a GPU needs CuPy: {_cupy_problem}")
+        return cupy.from_dlpack(obj)
+    raise DeviceError(f"DLPack device type {device_type} is neither the CPU nor a CUDA GPU")

@@ -5,6 +5,8 @@ primitive in ops.py, where its forward and backward rules sit side by side.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy
 
 from . import backend
@@ -34,8 +36,9 @@ def _to_array(data, dtype, device):
     if isinstance(data, Tensor):
         data = data.data
     if backend.is_array(data):
-        if device is None:
-            device = backend.device_of(data)
+        if device is None:      # a CuPy array stays on its GPU; host data goes to the default
+            device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
+                else backend.get_default_device()
         return backend.to_device(data, device).astype(dtype, copy=False) if dtype is not None \
             else backend.to_device(data, device)
     device = backend.normalize_device(device)
@@ -195,9 +198,11 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def __dlpack__(self, *args, **kwargs):
+        """Export the data without a copy (`torch.from_dlpack(t)`, `numpy.from_dlpack(t)`)."""
         return self.data.__dlpack__(*args, **kwargs)
 
-    def __dlpack_device__(self):
+    def __dlpack_device__(self) -> tuple:
+        """(device type, device id) in DLPack's numbering: (1, 0) CPU, (2, N) CUDA GPU N."""
         return self.data.__dlpack_device__()
 
     def __float__(self) -> float:
@@ -207,7 +212,7 @@ class Tensor:
         return int(self.data.item())
 
     def __index__(self) -> int:
-        return self.data.__index__()
+        return operator.index(self.data.item())     # CuPy arrays have no __index__
 
     def __bool__(self) -> bool:
         return bool(self.data)
@@ -405,6 +410,11 @@ def _idiv(a, b):
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Make a Tensor (API §1): floats become float32, ints int64, arrays keep their dtype."""
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A Tensor sharing memory with any DLPack producer: PyTorch, JAX, CuPy, NumPy (API §4)."""
+    return _wrap(backend.from_dlpack(obj))
 
 
 def check_same_device(a, b, what: str) -> None:

@@ -15,10 +15,11 @@ import numpy
 
 from . import backend
 from .autograd import Node, _state
-from .core import Tensor, _wrap, tensor
+from .core import Tensor, _wrap, check_same_device, tensor
 from .errors import DeviceError, ShapeError
 
 _Scalar = (int, float, bool)
+_ndarray = numpy.ndarray
 
 
 # ---- turning operands into arrays ----
@@ -27,6 +28,8 @@ _Scalar = (int, float, bool)
 def operand_data(x, like: Tensor):
     """The array (or Python scalar) behind an operand of an op with the tensor `like`."""
     if isinstance(x, Tensor):
+        if type(x.data) is not type(like.data) or type(x.data) is not _ndarray:
+            check_same_device(like.data, x.data, "comparison or update")
         return x.data
     if isinstance(x, _Scalar):
         return x
@@ -102,26 +105,19 @@ def binary(op, a, b) -> Tensor:
         a = _as_operand(a, b)
     ad = a.data if isinstance(a, Tensor) else a
     bd = b.data if isinstance(b, Tensor) else b
+    # Two NumPy arrays pass with two identity checks; anything else (a Python scalar, a CuPy
+    # array) takes the careful look, so NumPy and CuPy arrays never meet inside the op.
+    if type(ad) is not type(bd) or type(ad) is not _ndarray:
+        if not (isinstance(ad, _Scalar) or isinstance(bd, _Scalar)):
+            check_same_device(ad, bd, op.name)
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:
         raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
                          f"fit ({e})") from None
-    except TypeError:
-        if type(ad) is not type(bd) and backend.is_array(ad) and backend.is_array(bd):
-            raise DeviceError(f"{op.name}: one input is on {backend.device_of(ad)} and the other "
-                              f"on {backend.device_of(bd)}; move one with .to() first") from None
-        raise
     if _state.recording and (_needs(a) or _needs(b)):
         _record(op, out, (a, b), ())
     return out
-
-
-def _check_devices(name, a, b):
-    if type(a.data) is not type(b.data) or (type(a.data) is not numpy.ndarray
-                                            and a.data.device != b.data.device):
-        raise DeviceError(f"{name}: one input is on {a.device} and the other on {b.device}; "
-                          "move one with .to() first")
 
 
 # ---- elementwise arithmetic ----
