@@ -7,7 +7,7 @@ from numpy import bool_, float16, float32, float64, int32, int64  # noqa: F401 -
 
 from . import autograd, d2l, np, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
-from .core import Tensor, tensor
+from .core import Tensor, from_dlpack, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
 from .functional import grad, hessian, hvp, value_and_grad
 from .gradcheck import gradcheck, gradgradcheck
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd", "d2l",
-    "cuda_is_available", "draw_graph", "get_default_device", "gradcheck", "gradgradcheck",
+    "cuda_is_available", "draw_graph", "from_dlpack", "get_default_device", "gradcheck",
+    "gradgradcheck",
     "grad", "hessian", "hvp", "np", "ops", "set_default_device", "tensor", "value_and_grad",
 ]
