@@ -5,12 +5,11 @@
 """
 from numpy import bool_, float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
-from . import autograd  # noqa: I001 - autograd first: core and ops import from it
+from . import autograd, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
 from .core import Tensor, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
 from .gradcheck import gradcheck, gradgradcheck
-from . import ops
 
 __version__ = "0.1.0"
 

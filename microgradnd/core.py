@@ -69,6 +69,7 @@ class Tensor:
         self._version = 0       # bumped by every in-place change
         if requires_grad:
             self.attach_grad("add")
+            self.grad = None        # PyTorch semantics: no gradient until the first backward
 
     # ---- attributes ----
 
@@ -112,6 +113,7 @@ class Tensor:
         if flag:
             if self._req is None and self._node is None:
                 self.attach_grad("add")
+                self.grad = None
         elif self._node is not None:
             raise RuntimeError("requires_grad=False on a recorded result: use .detach()")
         else:
@@ -199,10 +201,10 @@ class Tensor:
         return self.data.__dlpack_device__()
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self.data.item())
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self.data.item())
 
     def __index__(self) -> int:
         return self.data.__index__()

@@ -209,10 +209,10 @@ class Power(Op):
                 ga = g * (b * a ** (b - 1))
         if need_b:
             if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
-                ga_b = where(a.data == 0, 0.0, out * log(a))
+                with numpy.errstate(divide="ignore", invalid="ignore"):
+                    gb = g * where(a.data == 0, 0.0, out * log(a))
             else:
-                ga_b = out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan))
-            gb = g * ga_b
+                gb = g * (out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)))
         return ga, gb
 
 
@@ -673,8 +673,10 @@ def reshape(x: Tensor, shape: tuple) -> Tensor:
 
 
 def transpose(x: Tensor, axes=None) -> Tensor:
-    """Permute the axes (reverse them when `axes` is None)."""
-    return unary(Transpose, x, None if axes is None else tuple(axes))
+    """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
+    if axes is not None:
+        axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+    return unary(Transpose, x, axes)
 
 
 def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
