@@ -88,20 +88,29 @@ def unary(op, x: Tensor, *args) -> Tensor:
     except ValueError as e:
         raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
     if _state.recording and (x._node is not None or x._req is not None):
-        _record(op, out, (x,), args)
+        # _record inlined: a unary op's needs and versions are known without looping.
+        out._node = node = Node(op, (x,), args, _NEED_ONE, (x._version,), out.data)
+        tape = _state.tape
+        if tape is not None:
+            tape.nodes.append(node)
     return out
+
+
+_NEED_ONE = (True,)     # shared by every unary node: saves a tuple per recorded op
 
 
 def binary(op, a, b) -> Tensor:
     """Run a two-input op; either input may be a Python scalar, which keeps the tensor's dtype."""
-    # Fast path: both Tensors or one Python scalar; anything else becomes a constant Tensor.
-    if isinstance(a, Tensor):
-        if not isinstance(b, (Tensor, int, float)):
-            b = _as_operand(b, a)
-    elif not isinstance(a, (int, float)):
-        a = _as_operand(a, b)
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ta, tb = type(a), type(b)
+    # Exact type tests are the cheapest check; arrays, lists, bools and subclasses take the
+    # slow path, which turns arrays and lists into constant Tensors.
+    if not ((ta is Tensor or ta is float or ta is int)
+            and (tb is Tensor or tb is float or tb is int)):
+        a, b = _operands(a, b)
+        ta = Tensor if isinstance(a, Tensor) else type(a)     # a subclass is a Tensor below
+        tb = Tensor if isinstance(b, Tensor) else type(b)
+    ad = a.data if ta is Tensor else a
+    bd = b.data if tb is Tensor else b
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:
@@ -112,9 +121,28 @@ def binary(op, a, b) -> Tensor:
             raise DeviceError(f"{op.name}: one input is on {backend.device_of(ad)} and the other "
                               f"on {backend.device_of(bd)}; move one with .to() first") from None
         raise
-    if _state.recording and (_needs(a) or _needs(b)):
-        _record(op, out, (a, b), ())
+    if _state.recording:
+        # _record inlined for two inputs: this is the hottest line of a training loop.
+        na = ta is Tensor and (a._node is not None or a._req is not None)
+        nb = tb is Tensor and (b._node is not None or b._req is not None)
+        if na or nb:
+            out._node = node = Node(op, (a, b), (), (na, nb),
+                                    (a._version if ta is Tensor else None,
+                                     b._version if tb is Tensor else None), out.data)
+            tape = _state.tape
+            if tape is not None:
+                tape.nodes.append(node)
     return out
+
+
+def _operands(a, b):
+    """The slow path of binary(): a non-Tensor, non-scalar operand becomes a constant Tensor."""
+    if isinstance(a, Tensor):
+        if not isinstance(b, (Tensor, int, float)):
+            b = _as_operand(b, a)
+    elif not isinstance(a, (int, float)):
+        a = _as_operand(a, b)
+    return a, b
 
 
 def _check_devices(name, a, b):
