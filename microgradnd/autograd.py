@@ -224,8 +224,11 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             for x, v in zip(inputs, node.versions):   # the in-place check, inlined
                 if v is not None and x._version != v:
                     _check_versions(node, out)
-            if out._version and node.op.saves_output:
-                _check_versions(node, out)
+            if node.op.saves_output:
+                if out._version:
+                    _check_versions(node, out)
+            else:
+                out = None      # frees the output before its backward runs (W3 peak memory)
             grads = node.op.backward(node, out, g)
             if trace is not None:
                 trace.append((node, g, grads))

@@ -64,7 +64,9 @@ class Op:
     """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
 
     name = "op"
-    saves_output = False      # True when backward uses the output (then it must stay unmodified)
+    # True when backward uses the output (then it must stay unmodified); otherwise backward
+    # gets out=None, so the output's memory can go before its backward runs.
+    saves_output = False
 
     def __repr__(self):
         return self.name
@@ -213,7 +215,6 @@ class Power(Op):
     """a ** b. d/da = b·a**(b-1) (0 where b == 0, even at a == 0); d/db = out·log(a)."""
 
     name = "pow"
-    saves_output = True
 
     @staticmethod
     def forward(a, b):
@@ -232,10 +233,12 @@ class Power(Op):
             elif b == 1:
                 ga = g
             elif b == 2:                    # the squared loss: skip computing a ** 1
-                ga = g * a * 2.0
+                ga = g * a
+                ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
             else:
                 ga = g * (b * a ** (b - 1))
         if need_b:
+            out = a ** b        # recomputed, so the output need not be kept for this rare case
             if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
                 with numpy.errstate(divide="ignore", invalid="ignore"):
                     gb = g * where(a.data == 0, 0.0, out * log(a))
@@ -537,7 +540,7 @@ class Max(Op):
         x = node.inputs[0]
         axis, keepdims = node.args
         keep = _keep_shape(x.data.shape, axis)
-        mask = x.data == out.data.reshape(keep)
+        mask = x.data == x.data.max(axis=axis, keepdims=True)   # out is not kept: recompute
         share = mask / mask.sum(axis=axis, keepdims=True)
         return (reshape(g, keep) * _wrap(share.astype(x.data.dtype, copy=False)),)
 
