@@ -5,16 +5,18 @@
 """
 from numpy import bool_, float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
-from . import autograd, ops
+from . import autograd, d2l, np, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
 from .core import Tensor, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
 from .gradcheck import gradcheck, gradgradcheck
+from .viz import draw_graph
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd",
-    "cuda_is_available", "get_default_device", "gradcheck", "gradgradcheck", "ops",
-    "set_default_device", "tensor",
+    "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd", "d2l",
+    "cuda_is_available", "draw_graph", "get_default_device", "gradcheck", "gradgradcheck",
+    "np", "ops", "set_default_device", "tensor",
 ]
+from .functional import grad, hessian, hvp, value_and_grad  # noqa: E402, F401

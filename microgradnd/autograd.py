@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
+from typing import Any, NamedTuple
 
 from .errors import GraphError, ShapeError
 
@@ -231,7 +232,7 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                 out = None      # frees the output before its backward runs (W3 peak memory)
             grads = node.op.backward(node, out, g)
             if trace is not None:
-                trace.append((node, g, grads))
+                trace.append(Step(node, g, grads))
             for x, gx, need in zip(inputs, grads, node.needs):
                 if need and gx is not None:
                     send(x, gx)
@@ -279,9 +280,17 @@ def _store_grad(x, g, create_graph):
     if req is None:
         return
     if create_graph:      # keep the graph: the gradient must stay a recorded Tensor
-        x.grad = g if (req == "write" or x.grad is None) else x.grad + g
+        if g._node is None:             # nothing recorded it (a view of the seed): own a copy
+            g = _wrap(g.data.copy())
+        if req == "write" or x.grad is None:
+            x.grad = g
+        else:
+            with _recording_as(True):   # backward may run outside record(): record the sum
+                x.grad = x.grad + g
     elif x.grad is None or x.grad.data.shape != g.data.shape:
         x.grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
+    elif x.grad._node is not None:      # a create_graph gradient is on a graph: never mutate it
+        x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
     elif req == "write":
         x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
         x.grad._version += 1
@@ -319,18 +328,31 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     return result
 
 
-class trace_backward:
-    """`with autograd.trace_backward() as steps:` — watch what each backward step does.
+class Step(NamedTuple):
+    """One step of a traced backward pass (see `trace_backward`)."""
 
-    After the block, `steps` lists one `(node, incoming_grad, input_grads)` per node that
-    backward ran, in the order it ran; `print(steps)` shows them as a table.
+    node: Node                # the recorded op that backward ran
+    grad_in: Any              # the gradient of its output (a Tensor)
+    grads_out: tuple          # the gradient it sends to each input; None where none needed
+
+
+class trace_backward:
+    """`with autograd.trace_backward(tape) as steps:` — watch what each backward step does.
+
+    Every backward (or grad) run inside the block appends one `Step(node, grad_in,
+    grads_out)` per op it visits, in the order it ran, to `steps`; `print(steps)` shows them
+    as a table, naming ops as `print(tape)` does when the tape is given. Outside the block
+    backward pays one attribute read for this.
     """
 
+    def __init__(self, tape: Tape | None = None):
+        self.tape = tape
+
     def __enter__(self):
-        from .display import BackwardTrace  # noqa: PLC0415
+        from .display import BackwardTrace  # noqa: PLC0415 - keeps printing out of the hot path
 
         self._saved = _state.trace
-        self.steps = BackwardTrace()
+        self.steps = BackwardTrace(self.tape)
         _state.trace = self.steps
         return self.steps
 

@@ -379,6 +379,12 @@ class Tensor:
     def relu(self) -> Tensor:
         return ops.relu(self)
 
+    def sin(self) -> Tensor:
+        return ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return ops.cos(self)
+
 
 def _iadd(a, b):
     a += b

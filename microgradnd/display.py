@@ -1,17 +1,43 @@
 """Text views of the machine: the tape as a numbered table, and the steps of a backward pass.
 
-Nothing here is on the hot path; it only reads what autograd.py recorded.
+Nothing here is on the hot path; it only reads what autograd.py recorded. The Graphviz
+drawing of the same graph lives in viz.py.
 """
 from __future__ import annotations
+
+import numpy
+
+from . import backend
+
+MAX_SHOWN = 6       # a gradient with more elements shows its first and last values only
+EDGE_ITEMS = 2
 
 
 def _shape(shape) -> str:
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _values(array) -> str:
+    """Values on one line, flattened; large arrays show their first and last few."""
+    flat = numpy.asarray(backend.to_host(array)).reshape(-1)
+    if flat.size > MAX_SHOWN:
+        flat = numpy.concatenate([flat[:EDGE_ITEMS], flat[-EDGE_ITEMS:]])
+        items = [f"{v:.4g}" for v in flat.tolist()]
+        return "[" + ", ".join(items[:EDGE_ITEMS] + ["…"] + items[EDGE_ITEMS:]) + "]"
+    return "[" + ", ".join(f"{v:.4g}" for v in flat.tolist()) + "]"
+
+
+def _sum_to(array: numpy.ndarray, shape: tuple) -> numpy.ndarray:
+    """What autograd's sum_to does, on a host array: undo broadcasting to `shape`."""
+    lead = array.ndim - len(shape)
+    array = array.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and array.shape[i] != 1)
+    return array.sum(axis=axes, keepdims=True) if axes else array
+
+
 def _input_label(x, index_of) -> str:
     """How the tape names an input: %k for the output of step k, else what kind of leaf."""
-    from .core import Tensor  # noqa: PLC0415
+    from .core import Tensor  # noqa: PLC0415 - core imports autograd, which imports us lazily
 
     if not isinstance(x, Tensor):
         return repr(x)
@@ -23,8 +49,20 @@ def _input_label(x, index_of) -> str:
     return f"{kind}{_shape(x.shape)}"
 
 
+def _table(title: str, rows) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [title]
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    return "\n".join(lines)
+
+
 def format_tape(tape) -> str:
-    """The tape as a table: step, op, inputs -> output, shape, dtype."""
+    """The tape as a table: step, op, inputs -> output, shape, dtype.
+
+    `%k` is the output of step k; `var(shape)` a variable (attach_grad), `const(shape)` a
+    tensor that needs no gradient; plain numbers are Python scalar operands.
+    """
     index_of = {id(n): k for k, n in enumerate(tape.nodes)}
     rows = [("#", "op", "inputs", "output", "shape", "dtype")]
     for k, node in enumerate(tape.nodes):
@@ -36,25 +74,54 @@ def format_tape(tape) -> str:
                      str(node.out_dtype)))
     if len(rows) == 1:
         return "Tape: nothing recorded (no op had an input that needs a gradient)"
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [f"Tape: {len(tape.nodes)} recorded op(s)"]
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    return "\n".join(lines)
+    return _table(f"Tape: {len(tape.nodes)} recorded op(s)", rows)
 
 
 class BackwardTrace(list):
-    """The steps of one or more backward passes: (node, incoming grad, input grads)."""
+    """The steps of the backward passes run inside `autograd.trace_backward()`, in order.
+
+    Each step is an `autograd.Step(node, grad_in, grads_out)`: the recorded op, the gradient
+    of its output, and the gradient it sends to each input (None where none is needed).
+    Given the tape, nodes and inputs are named as `print(tape)` names them.
+    """
+
+    def __init__(self, tape=None):
+        super().__init__()
+        self.tape = tape
+        self._inputs = []       # each step's inputs, kept: backward frees node.inputs
+
+    def append(self, step) -> None:
+        """Add a step, remembering its node's inputs before backward frees them."""
+        super().append(step)
+        self._inputs.append(step.node.inputs)
+
+    def format(self, values: bool = False) -> str:
+        """The trace as a table; `values=True` adds the gradients' (abbreviated) values."""
+        nodes = self.tape.nodes if self.tape is not None else []
+        index_of = {id(n): k for k, n in enumerate(nodes)}
+        rows = [("step", "node", "op", "grad in", "grads out")]
+        for k, ((node, g, grads), inputs) in enumerate(zip(self, self._inputs)):
+            at = index_of.get(id(node))
+            grad_in = _shape(g.shape) + (" " + _values(g.data) if values else "")
+            outs = []
+            for x, gx in zip(inputs, grads):
+                if gx is None:
+                    continue
+                text = f"-> {_input_label(x, index_of)} {_shape(gx.shape)}"
+                if values:
+                    text += " " + _values(gx.data)
+                if x.shape != gx.shape:     # backward sums a broadcast gradient back down
+                    text += f" summed to {_shape(x.shape)}"
+                    if values:
+                        text += " " + _values(_sum_to(backend.to_host(gx.data), x.shape))
+                outs.append(text)
+            rows.append((str(k), "-" if at is None else f"%{at}", node.name, grad_in,
+                         "; ".join(outs)))
+        if len(rows) == 1:
+            return "Backward: no steps traced (no backward ran inside trace_backward())"
+        return _table(f"Backward: {len(self)} step(s), newest op first", rows)
 
     def __str__(self) -> str:
-        rows = [("step", "op", "output shape", "grad in", "grads out")]
-        for k, (node, g, grads) in enumerate(self):
-            outs = ", ".join("-" if gx is None else _shape(gx.shape) for gx in grads)
-            rows.append((str(k), node.name, _shape(node.out_shape), _shape(g.shape), outs))
-        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = [f"Backward: {len(self)} step(s)"]
-        for r in rows:
-            lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-        return "\n".join(lines)
+        return self.format()
 
     __repr__ = __str__

@@ -357,6 +357,30 @@ class Relu(Op):
         return (g * _wrap((x.data > 0).astype(x.data.dtype)),)
 
 
+class Sin(Op):
+    name = "sin"
+
+    @staticmethod
+    def forward(x):
+        return numpy.sin(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (g * cos(node.inputs[0]),)
+
+
+class Cos(Op):
+    name = "cos"
+
+    @staticmethod
+    def forward(x):
+        return numpy.cos(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (-g * sin(node.inputs[0]),)
+
+
 class Cast(Op):
     name = "cast"
 
@@ -664,6 +688,16 @@ def sigmoid(x: Tensor) -> Tensor:
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); d/dx = 1 where x > 0, else 0."""
     return unary(Relu, x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """sin x; d/dx = cos x."""
+    return unary(Sin, x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """cos x; d/dx = -sin x."""
+    return unary(Cos, x)
 
 
 def cast(x: Tensor, dtype) -> Tensor:

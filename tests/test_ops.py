@@ -60,6 +60,8 @@ OPS = [
         note="second derivative is 0 away from the kink"),
     Row("tanh", lambda a: a.tanh(), numpy.tanh, [((3, 4),), ((),)]),
     Row("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + numpy.exp(-a)), [((3, 4),), ((),)]),
+    Row("sin", lambda a: a.sin(), numpy.sin, [((3, 4),), ((),)]),
+    Row("cos", lambda a: a.cos(), numpy.cos, [((3, 4),), ((),)]),
     Row("relu", lambda a: a.relu(), lambda a: numpy.maximum(a, 0), [((3, 4),), ((),)],
         "away_from_zero", note="second derivative is 0 away from the kink"),
     # ---- reductions: all axes, one axis, negative axes, several axes, keepdims ----

@@ -1,0 +1,234 @@
+"""The NumPy-like facade of API §6, so the d2l chapter runs with `from microgradnd import np`.
+
+Every function here returns Tensors, takes NumPy's argument names and defaults, and adds
+`dtype=None, device=None` to creation functions. Floats default to float32 (as in MXNet),
+ints to int64 (as in NumPy). The maths lives in ops.py; the NumPy/CuPy choice in backend.py.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy
+from numpy import float16, float32, float64, int32, int64  # noqa: F401 - dtype names
+
+from . import backend, ops
+from .core import Tensor, _wrap, tensor
+
+# `isinstance(x, np.ndarray)` holds for the Tensors this module returns, as in MXNet.
+ndarray = Tensor
+
+pi = math.pi
+e = math.e
+inf = math.inf
+nan = math.nan
+
+
+# ---- helpers ----
+
+
+def _float_dtype(dtype):
+    """The dtype a creation function uses when a float is meant: float32 unless told."""
+    return numpy.dtype(numpy.float32 if dtype is None else dtype)
+
+
+def _landed(array, device: str) -> Tensor:
+    """A Tensor around `array`, moved to `device` (a no-op when it is already there)."""
+    return _wrap(backend.to_device(array, device))
+
+
+def _as_tensor(x) -> Tensor:
+    """A Tensor for a Tensor, array, list or Python scalar (dtype rules of API §1)."""
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+def _drawn(draws, dtype, device: str) -> Tensor:
+    """A Tensor of random draws in `dtype` (NumPy gives a Python float when size is None)."""
+    if not backend.is_array(draws):
+        draws = numpy.asarray(draws)
+    return _landed(draws.astype(dtype, copy=False), device)
+
+
+def _param(x):
+    """A distribution parameter (scalar, list, array or Tensor) as something xp.random takes."""
+    return x.data if isinstance(x, Tensor) else x
+
+
+# ---- creation ----
+
+
+def array(object, dtype=None, *, copy: bool = True, device=None) -> Tensor:  # noqa: A002
+    """A Tensor holding a copy of `object` (as numpy.array); floats become float32."""
+    src = object.data if isinstance(object, Tensor) else object
+    out = tensor(src, dtype=dtype, device=device)
+    if copy and out.data is src:        # tensor() shares an array's memory; array() copies
+        out = _wrap(out.data.copy())
+    return out
+
+
+def asarray(a, dtype=None, *, device=None) -> Tensor:
+    """As array(), but shares the memory of an array or Tensor when nothing needs converting."""
+    if isinstance(a, Tensor) and dtype is None and device is None:
+        return a
+    return array(a, dtype=dtype, copy=False, device=device)
+
+
+def zeros(shape, dtype=None, *, device=None) -> Tensor:
+    """A Tensor of zeros (float32 unless `dtype` says otherwise)."""
+    device = backend.normalize_device(device)
+    return _landed(backend.xp_for(device).zeros(shape, _float_dtype(dtype)), device)
+
+
+def ones(shape, dtype=None, *, device=None) -> Tensor:
+    """A Tensor of ones (float32 unless `dtype` says otherwise)."""
+    device = backend.normalize_device(device)
+    return _landed(backend.xp_for(device).ones(shape, _float_dtype(dtype)), device)
+
+
+def full(shape, fill_value, dtype=None, *, device=None) -> Tensor:
+    """A Tensor filled with `fill_value`; its dtype follows the value (float32 for floats)."""
+    if dtype is None:
+        dtype = tensor(fill_value).dtype
+    device = backend.normalize_device(device)
+    return _landed(backend.xp_for(device).full(shape, fill_value, dtype), device)
+
+
+def zeros_like(a, dtype=None, *, device=None) -> Tensor:
+    """Zeros with the shape, dtype and device of `a`."""
+    a = _as_tensor(a)
+    return zeros(a.shape, a.dtype if dtype is None else dtype,
+                 device=a.device if device is None else device)
+
+
+def ones_like(a, dtype=None, *, device=None) -> Tensor:
+    """Ones with the shape, dtype and device of `a`."""
+    a = _as_tensor(a)
+    return ones(a.shape, a.dtype if dtype is None else dtype,
+                device=a.device if device is None else device)
+
+
+def arange(start, stop=None, step=1, dtype=None, *, device=None) -> Tensor:
+    """Evenly spaced values in [start, stop): int64 for ints, float32 when any is a float."""
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, numpy.integer)) for v in (start, stop, step))
+        dtype = numpy.int64 if ints else numpy.float32
+    device = backend.normalize_device(device)
+    return _landed(backend.xp_for(device).arange(start, stop, step, dtype=dtype), device)
+
+
+def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
+             device=None) -> Tensor:
+    """`num` evenly spaced values from start to stop (float32 unless told)."""
+    device = backend.normalize_device(device)
+    xp = backend.xp_for(device)
+    return _landed(xp.linspace(start, stop, num, endpoint=endpoint, dtype=_float_dtype(dtype)),
+                   device)
+
+
+# ---- maths: each one call into the engine, so all of it is differentiable ----
+
+
+def dot(a, b) -> Tensor:
+    """NumPy's dot product (matrix product for 2-D, contraction for n-D)."""
+    return ops.dot(_as_tensor(a), b)
+
+
+def matmul(x1, x2) -> Tensor:
+    """x1 @ x2 with NumPy's rules."""
+    return ops.matmul(_as_tensor(x1), x2)
+
+
+def exp(x) -> Tensor:
+    """e**x elementwise."""
+    return ops.exp(_as_tensor(x))
+
+
+def log(x) -> Tensor:
+    """Natural logarithm elementwise."""
+    return ops.log(_as_tensor(x))
+
+
+def sqrt(x) -> Tensor:
+    """Square root elementwise."""
+    return ops.sqrt(_as_tensor(x))
+
+
+def abs(x) -> Tensor:  # noqa: A001 - NumPy's name
+    """|x| elementwise."""
+    return ops.abs(_as_tensor(x))
+
+
+absolute = abs
+
+
+def tanh(x) -> Tensor:
+    """Hyperbolic tangent elementwise."""
+    return ops.tanh(_as_tensor(x))
+
+
+def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over `axis` (all axes when None), optionally in `dtype`."""
+    a = _as_tensor(a)
+    if dtype is not None:
+        a = a.astype(dtype)
+    return ops.sum(a, axis, keepdims)
+
+
+def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
+    """Average over `axis` (all axes when None), optionally in `dtype`."""
+    a = _as_tensor(a)
+    if dtype is not None:
+        a = a.astype(dtype)
+    return ops.mean(a, axis, keepdims)
+
+
+def reshape(a, newshape) -> Tensor:
+    """The values of `a` in a new shape."""
+    return _as_tensor(a).reshape(newshape)
+
+
+def transpose(a, axes=None) -> Tensor:
+    """Permute the axes of `a` (reverse them when `axes` is None)."""
+    return ops.transpose(_as_tensor(a), axes)
+
+
+# ---- random numbers: np.random.normal(...), as in NumPy and MXNet ----
+
+
+class _Random:
+    """The `np.random` namespace: draws land on the asked-for device, float32 by default."""
+
+    @staticmethod
+    def seed(seed: int) -> None:
+        """Seed the generators behind np.random (NumPy's global one, and CuPy's when loaded)."""
+        backend.seed(seed)
+
+    @staticmethod
+    def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None) -> Tensor:
+        """Samples of N(loc, scale²) of shape `size`."""
+        device = backend.normalize_device(device)
+        draws = backend.random_state(device).normal(_param(loc), _param(scale), size)
+        return _drawn(draws, _float_dtype(dtype), device)
+
+    @staticmethod
+    def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None) -> Tensor:
+        """Samples of the uniform distribution on [low, high) of shape `size`."""
+        device = backend.normalize_device(device)
+        draws = backend.random_state(device).uniform(_param(low), _param(high), size)
+        return _drawn(draws, _float_dtype(dtype), device)
+
+    @staticmethod
+    def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
+        """Random integers in [low, high) (in [0, low) when high is None); int64 by default."""
+        device = backend.normalize_device(device)
+        if high is None:
+            low, high = 0, low
+        draws = backend.random_state(device).randint(low, high, size)
+        return _drawn(draws, numpy.dtype(dtype or numpy.int64), device)
+
+    def __repr__(self) -> str:
+        return "<microgradnd.np.random: normal, uniform, randint, seed>"
+
+
+random = _Random()
