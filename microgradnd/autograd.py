@@ -11,6 +11,7 @@ import itertools
 import threading
 from typing import Any, NamedTuple
 
+from . import backend
 from .errors import GraphError, ShapeError
 
 # ---- recording state: the one piece of global state, kept per thread ----
@@ -141,18 +142,28 @@ def _as_list(x):
 
 
 def _head_grads(heads, head_grads):
-    """The seed gradient of each head: ones (sum of a non-scalar) unless given."""
+    """The seed gradient of each head: ones (sum of a non-scalar) unless given.
+
+    Also refuses heads that were never recorded, before any work is done.
+    """
     if head_grads is None:
-        head_grads = [None] * len(heads)
-    head_grads = _as_list(head_grads)
+        head_grads = (None,) * len(heads)
+    elif not isinstance(head_grads, (list, tuple)):
+        head_grads = [head_grads]
     if len(head_grads) != len(heads):
         raise ValueError(f"got {len(heads)} heads but {len(head_grads)} head_grads")
     seeds = []
     for i, (h, hg) in enumerate(zip(heads, head_grads)):
         if not isinstance(h, Tensor):
             raise TypeError(f"backward needs Tensors as heads, got {type(h).__name__}")
+        if h._node is None and h._req is None:
+            raise GraphError(
+                f"cannot differentiate a tensor of shape {h.shape} that was not recorded: "
+                "compute it inside `with autograd.record():` from tensors that need gradients "
+                "(call .attach_grad() on them first)")
         if hg is None:
-            hg = _wrap(h.xp.ones(h.data.shape, h.data.dtype))
+            d = h.data
+            hg = _wrap(backend.xp_of(d).ones(d.shape, d.dtype))
         else:
             if not isinstance(hg, Tensor):
                 hg = tensor(hg, dtype=h.dtype, device=h.device)
@@ -161,14 +172,6 @@ def _head_grads(heads, head_grads):
                                  f"has shape {h.shape}: pass a gradient of the head's shape")
         seeds.append(hg)
     return seeds
-
-
-def _check_head(h):
-    if h._node is None and h._req is None:
-        raise GraphError(
-            f"cannot differentiate a tensor of shape {h.shape} that was not recorded: compute "
-            "it inside `with autograd.record():` from tensors that need gradients "
-            "(call .attach_grad() on them first)")
 
 
 def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
@@ -185,33 +188,36 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     trace = _state.trace
     push, pop = heapq.heappush, heapq.heappop     # bound once: saves two lookups per node
 
-    def send(x, g):
-        gd, xd = g.data, x.data
-        if gd.shape != xd.shape:
-            g = sum_to(g, xd.shape)         # undo broadcasting: the only place it is done
-        if gd.dtype != xd.dtype:
-            g = cast(g, xd.dtype)           # a gradient has its tensor's dtype
-        node = x._node
-        if node is None:                    # a leaf: gradients gather here, not in the heap
-            entry = leaves.get(id(x))
-            if entry is None:
-                leaves[id(x)] = [x, g]
-            else:
-                entry[1] = entry[1] + g
-            return
-        entry = pending.get(node)
-        if entry is None:
-            pending[node] = [x, g]
-            push(heap, (-node.seq, node))
-        else:
-            entry[1] = entry[1] + g
-
     saved = _state.recording
     _state.recording = create_graph     # record the backward rules only for create_graph
     try:
-        for h, hg in zip(heads, seeds):
-            send(h, hg)
-        while heap:
+        # The heads are delivered exactly like the gradients a node sends to its inputs.
+        inputs, grads, needs = heads, seeds, (True,) * len(heads)
+        while True:
+            for x, g, need in zip(inputs, grads, needs):
+                if not need or g is None:
+                    continue
+                gd, xd = g.data, x.data
+                if gd.shape != xd.shape:
+                    g = sum_to(g, xd.shape)         # undo broadcasting: the only place it is done
+                if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
+                    g = cast(g, xd.dtype)           # a gradient has its tensor's dtype
+                node = x._node
+                if node is None:                    # a leaf: gradients gather here
+                    entry = leaves.get(id(x))
+                    if entry is None:
+                        leaves[id(x)] = [x, g]
+                    else:
+                        entry[1] = entry[1] + g
+                else:                               # a recorded result: its node waits in the heap
+                    entry = pending.get(node)
+                    if entry is None:
+                        pending[node] = [x, g]
+                        push(heap, (-node.seq, node))
+                    else:
+                        entry[1] = entry[1] + g
+            if not heap:
+                break
             node = pop(heap)[1]
             out, g = pending.pop(node)
             if wanted is not None and id(out) in wanted:
@@ -225,19 +231,18 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             for x, v in zip(inputs, node.versions):   # the in-place check, inlined
                 if v is not None and x._version != v:
                     _check_versions(node, out)
-            if node.op.saves_output:
+            op = node.op
+            if op.saves_output:
                 if out._version:
                     _check_versions(node, out)
             else:
                 out = None      # frees the output before its backward runs (W3 peak memory)
-            grads = node.op.backward(node, out, g)
+            grads = op.backward(node, out, g)
+            needs = node.needs
             if trace is not None:
                 trace.append(Step(node, g, grads))
-            for x, gx, need in zip(inputs, grads, node.needs):
-                if need and gx is not None:
-                    send(x, gx)
             if not retain_graph:
-                node.inputs = None      # frees the saved tensors
+                node.inputs = None      # frees the saved tensors (the local keeps them a moment)
     finally:
         _state.recording = saved
     return leaves
@@ -266,8 +271,6 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
     """
     heads = _as_list(heads)
     seeds = _head_grads(heads, head_grads)
-    for h in heads:
-        _check_head(h)
     retain = retain_graph or create_graph
     leaves = _walk(heads, seeds, retain, create_graph)
     for x, g in leaves.values():
@@ -315,8 +318,6 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
                 f"a variable of shape {v.shape} needs no gradient: call .attach_grad() on it "
                 "(or create it with requires_grad=True) before recording")
     seeds = _head_grads(heads, head_grads)
-    for h in heads:
-        _check_head(h)
     if retain_graph is None:
         retain_graph = create_graph
     wanted = {id(v): v for v in variables}

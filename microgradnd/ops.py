@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import operator
 
 import numpy
 
@@ -156,9 +157,7 @@ def _operands(a, b):
 class Add(Op):
     name = "add"
 
-    @staticmethod
-    def forward(a, b):
-        return a + b
+    forward = staticmethod(operator.add)     # a + b, as a C call: no Python frame per op
 
     @staticmethod
     def backward(node, out, g):
@@ -168,9 +167,7 @@ class Add(Op):
 class Sub(Op):
     name = "sub"
 
-    @staticmethod
-    def forward(a, b):
-        return a - b
+    forward = staticmethod(operator.sub)     # a - b, as a C call: no Python frame per op
 
     @staticmethod
     def backward(node, out, g):
@@ -180,9 +177,7 @@ class Sub(Op):
 class Mul(Op):
     name = "mul"
 
-    @staticmethod
-    def forward(a, b):
-        return a * b
+    forward = staticmethod(operator.mul)     # a * b, as a C call: no Python frame per op
 
     @staticmethod
     def backward(node, out, g):
@@ -195,9 +190,7 @@ class Div(Op):
     name = "div"
     saves_output = True
 
-    @staticmethod
-    def forward(a, b):
-        return a / b
+    forward = staticmethod(operator.truediv)     # a / b, as a C call: no Python frame per op
 
     @staticmethod
     def backward(node, out, g):
@@ -212,9 +205,7 @@ class Power(Op):
 
     name = "pow"
 
-    @staticmethod
-    def forward(a, b):
-        return a ** b
+    forward = staticmethod(operator.pow)     # a ** b, as a C call: no Python frame per op
 
     @staticmethod
     def backward(node, out, g):
@@ -246,9 +237,7 @@ class Power(Op):
 class Neg(Op):
     name = "neg"
 
-    @staticmethod
-    def forward(x):
-        return -x
+    forward = staticmethod(operator.neg)     # -x
 
     @staticmethod
     def backward(node, out, g):
@@ -723,7 +712,7 @@ def where(cond, a, b) -> Tensor:
 
 def reshape(x: Tensor, shape: tuple) -> Tensor:
     """The same values in a new shape; one dimension may be -1."""
-    shape = tuple(int(n) for n in shape)
+    shape = tuple(map(operator.index, shape))   # accepts ints and 0-d int arrays, not floats
     if x.data.shape == shape:
         return x
     try:
@@ -810,9 +799,10 @@ def dot(a, b) -> Tensor:
         a = _as_operand(a, b)
     if not isinstance(b, Tensor):
         b = _as_operand(b, a)
-    if a.ndim == 0 or b.ndim == 0:
+    a_ndim, b_ndim = a.data.ndim, b.data.ndim
+    if a_ndim == 0 or b_ndim == 0:
         return mul(a, b)
-    if b.ndim <= 2 or a.ndim == 1:
+    if b_ndim <= 2 or a_ndim == 1:
         return matmul(a, b)
     if a.shape[-1] != b.shape[-2]:
         raise ShapeError(f"dot: shapes {a.shape} and {b.shape} do not fit: the last axis of a "
