@@ -520,8 +520,8 @@ class Max(Op):
 
     @staticmethod
     def forward(x, axis, keepdims):
-        if x.size == 0:
-            raise ValueError("max of an empty tensor has no value")
+        # Reducing over an empty axis has no value (NumPy raises, unary() makes it a
+        # ShapeError), but (0, 3).max(axis=1) is fine: zero rows, shape (0,), as in PyTorch.
         return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
