@@ -316,10 +316,35 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     wanted = {id(v): v for v in variables}
     found = _walk(heads, seeds, retain_graph or create_graph, create_graph, wanted)
     result = []
+    seen = {id(_memory_root(s.data)) for s in seeds}    # the caller's head_grads stay theirs
     for v in variables:
         entry = found.get(id(v))
-        result.append(entry[1] if entry is not None else _wrap(v.xp.zeros_like(v.data)))
+        if entry is None:
+            result.append(_wrap(v.xp.zeros_like(v.data)))
+            continue
+        g = entry[1]
+        if not create_graph:    # hand out arrays the caller may modify without side effects
+            root = id(_memory_root(g.data))
+            if root in seen or not _writeable(g.data):
+                g = _wrap(g.data.copy())
+                root = id(g.data)
+            seen.add(root)
+        result.append(g)
     return result
+
+
+def _memory_root(a):
+    """The array that owns a's memory (a itself unless a is a view)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _writeable(a) -> bool:
+    """False for read-only arrays and for broadcast views (CuPy has no writeable flag)."""
+    if not getattr(a.flags, "writeable", True):
+        return False
+    return all(stride or n <= 1 for stride, n in zip(a.strides, a.shape))
 
 
 class Step(NamedTuple):
