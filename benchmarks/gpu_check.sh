@@ -22,8 +22,14 @@ print("cuda available to microgradnd:", mg.cuda_is_available(), mg.backend.why_n
 PY
 
 echo "== tests" | tee "$log_dir/tests.log"
-timeout 300 python3 -m pytest -q -x -p no:cacheprovider -rs tests 2>&1 | tee -a "$log_dir/tests.log"
+timeout 300 python3 -m pytest -q --maxfail=40 -p no:cacheprovider -rs tests 2>&1 \
+    | tee -a "$log_dir/tests.log"
 tests_rc=${PIPESTATUS[0]}
+
+echo "== examples/linreg.py --device cuda" | tee "$log_dir/examples.log"
+timeout 60 python3 examples/linreg.py --device cuda 2>&1 | tee -a "$log_dir/examples.log"
+timeout 60 python3 examples/linreg.py --device cuda --fast --num-examples 1000000 \
+    --batch-size 1000 --epochs 2 2>&1 | tee -a "$log_dir/examples.log"
 
 echo "== benchmarks/gpu.py" | tee "$log_dir/gpu_bench.log"
 timeout 150 python3 benchmarks/gpu.py 2>&1 | tee -a "$log_dir/gpu_bench.log"

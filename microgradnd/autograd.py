@@ -142,8 +142,6 @@ def _as_list(x):
 
 def _head_grads(heads, head_grads):
     """The seed gradient of each head: ones (sum of a non-scalar) unless given."""
-    from .core import Tensor, _wrap, tensor  # noqa: PLC0415 - core imports this module
-
     if head_grads is None:
         head_grads = [None] * len(heads)
     head_grads = _as_list(head_grads)
@@ -181,18 +179,18 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     The walk pops nodes newest-first from a heap keyed by creation order, so each node runs
     only after every node that consumed its output has added its share of the gradient.
     """
-    from .ops import cast, sum_to  # noqa: PLC0415 - ops imports this module
-
     pending = {}     # node -> [its output tensor, gradient summed so far]
     leaves = {}      # id(leaf or wanted tensor) -> [tensor, gradient summed so far]
     heap = []
     trace = _state.trace
+    push, pop = heapq.heappush, heapq.heappop     # bound once: saves two lookups per node
 
     def send(x, g):
-        if g.data.shape != x.data.shape:
-            g = sum_to(g, x.data.shape)     # undo broadcasting: the only place it is done
-        if g.data.dtype != x.data.dtype:
-            g = cast(g, x.data.dtype)       # a gradient has its tensor's dtype
+        gd, xd = g.data, x.data
+        if gd.shape != xd.shape:
+            g = sum_to(g, xd.shape)         # undo broadcasting: the only place it is done
+        if gd.dtype != xd.dtype:
+            g = cast(g, xd.dtype)           # a gradient has its tensor's dtype
         node = x._node
         if node is None:                    # a leaf: gradients gather here, not in the heap
             entry = leaves.get(id(x))
@@ -204,32 +202,44 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
         entry = pending.get(node)
         if entry is None:
             pending[node] = [x, g]
-            heapq.heappush(heap, (-node.seq, node))
+            push(heap, (-node.seq, node))
         else:
             entry[1] = entry[1] + g
 
-    with _recording_as(create_graph):
+    saved = _state.recording
+    _state.recording = create_graph     # record the backward rules only for create_graph
+    try:
         for h, hg in zip(heads, seeds):
             send(h, hg)
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = pop(heap)[1]
             out, g = pending.pop(node)
             if wanted is not None and id(out) in wanted:
                 leaves[id(out)] = [out, g]
-            if node.inputs is None:
+            inputs = node.inputs
+            if inputs is None:
                 raise GraphError(
                     f"backward through '{node.name}' (output shape {node.out_shape}) a second "
                     "time: its saved values were freed by the first backward. Pass "
                     "retain_graph=True to the first backward to differentiate twice")
-            _check_versions(node, out)
+            for x, v in zip(inputs, node.versions):   # the in-place check, inlined
+                if v is not None and x._version != v:
+                    _check_versions(node, out)
+            if node.op.saves_output:
+                if out._version:
+                    _check_versions(node, out)
+            else:
+                out = None      # frees the output before its backward runs (W3 peak memory)
             grads = node.op.backward(node, out, g)
             if trace is not None:
                 trace.append(Step(node, g, grads))
-            for x, gx, need in zip(node.inputs, grads, node.needs):
+            for x, gx, need in zip(inputs, grads, node.needs):
                 if need and gx is not None:
                     send(x, gx)
             if not retain_graph:
                 node.inputs = None      # frees the saved tensors
+    finally:
+        _state.recording = saved
     return leaves
 
 
@@ -266,8 +276,6 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
 
 def _store_grad(x, g, create_graph):
     """Write or add one pass's gradient into a leaf's `.grad`, as its grad_req says."""
-    from .core import _wrap  # noqa: PLC0415
-
     req = x._req
     if req is None:
         return
@@ -296,8 +304,6 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
 
     A variable the heads do not depend on gets a gradient of zeros.
     """
-    from .core import Tensor, _wrap  # noqa: PLC0415
-
     heads = _as_list(heads)
     variables = _as_list(variables)
     for v in variables:
@@ -378,3 +384,7 @@ class trace_backward:
     def __exit__(self, *exc):
         _state.trace = self._saved
         return False
+
+
+from .core import Tensor, _wrap, tensor  # noqa: E402 - core imports this module first
+from .ops import cast, sum_to  # noqa: E402 - and so does ops

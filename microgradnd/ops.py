@@ -67,7 +67,9 @@ class Op:
     """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
 
     name = "op"
-    saves_output = False      # True when backward uses the output (then it must stay unmodified)
+    # True when backward uses the output (then it must stay unmodified); otherwise backward
+    # gets out=None, so the output's memory can go before its backward runs.
+    saves_output = False
 
     def __repr__(self):
         return self.name
@@ -91,20 +93,29 @@ def unary(op, x: Tensor, *args) -> Tensor:
     except ValueError as e:
         raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
     if _state.recording and (x._node is not None or x._req is not None):
-        _record(op, out, (x,), args)
+        # _record inlined: a unary op's needs and versions are known without looping.
+        out._node = node = Node(op, (x,), args, _NEED_ONE, (x._version,), out.data)
+        tape = _state.tape
+        if tape is not None:
+            tape.nodes.append(node)
     return out
+
+
+_NEED_ONE = (True,)     # shared by every unary node: saves a tuple per recorded op
 
 
 def binary(op, a, b) -> Tensor:
     """Run a two-input op; either input may be a Python scalar, which keeps the tensor's dtype."""
-    # Fast path: both Tensors or one Python scalar; anything else becomes a constant Tensor.
-    if isinstance(a, Tensor):
-        if not isinstance(b, (Tensor, int, float)):
-            b = _as_operand(b, a)
-    elif not isinstance(a, (int, float)):
-        a = _as_operand(a, b)
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ta, tb = type(a), type(b)
+    # Exact type tests are the cheapest check; arrays, lists, bools and subclasses take the
+    # slow path, which turns arrays and lists into constant Tensors.
+    if not ((ta is Tensor or ta is float or ta is int)
+            and (tb is Tensor or tb is float or tb is int)):
+        a, b = _operands(a, b)
+        ta = Tensor if isinstance(a, Tensor) else type(a)     # a subclass is a Tensor below
+        tb = Tensor if isinstance(b, Tensor) else type(b)
+    ad = a.data if ta is Tensor else a
+    bd = b.data if tb is Tensor else b
     # Two NumPy arrays pass with two identity checks; anything else (a Python scalar, a CuPy
     # array) takes the careful look, so NumPy and CuPy arrays never meet inside the op.
     if type(ad) is not type(bd) or type(ad) is not _ndarray:
@@ -115,9 +126,28 @@ def binary(op, a, b) -> Tensor:
     except ValueError as e:
         raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
                          f"fit ({e})") from None
-    if _state.recording and (_needs(a) or _needs(b)):
-        _record(op, out, (a, b), ())
+    if _state.recording:
+        # _record inlined for two inputs: this is the hottest line of a training loop.
+        na = ta is Tensor and (a._node is not None or a._req is not None)
+        nb = tb is Tensor and (b._node is not None or b._req is not None)
+        if na or nb:
+            out._node = node = Node(op, (a, b), (), (na, nb),
+                                    (a._version if ta is Tensor else None,
+                                     b._version if tb is Tensor else None), out.data)
+            tape = _state.tape
+            if tape is not None:
+                tape.nodes.append(node)
     return out
+
+
+def _operands(a, b):
+    """The slow path of binary(): a non-Tensor, non-scalar operand becomes a constant Tensor."""
+    if isinstance(a, Tensor):
+        if not isinstance(b, (Tensor, int, float)):
+            b = _as_operand(b, a)
+    elif not isinstance(a, (int, float)):
+        a = _as_operand(a, b)
+    return a, b
 
 
 # ---- elementwise arithmetic ----
@@ -181,7 +211,6 @@ class Power(Op):
     """a ** b. d/da = b·a**(b-1) (0 where b == 0, even at a == 0); d/db = out·log(a)."""
 
     name = "pow"
-    saves_output = True
 
     @staticmethod
     def forward(a, b):
@@ -200,10 +229,12 @@ class Power(Op):
             elif b == 1:
                 ga = g
             elif b == 2:                    # the squared loss: skip computing a ** 1
-                ga = g * a * 2.0
+                ga = g * a
+                ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
             else:
                 ga = g * (b * a ** (b - 1))
         if need_b:
+            out = a ** b        # recomputed, so the output need not be kept for this rare case
             if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
                 with numpy.errstate(divide="ignore", invalid="ignore"):
                     gb = g * where(a.data == 0, 0.0, out * log(a))
@@ -529,7 +560,7 @@ class Max(Op):
         x = node.inputs[0]
         axis, keepdims = node.args
         keep = _keep_shape(x.data.shape, axis)
-        mask = x.data == out.data.reshape(keep)
+        mask = x.data == x.data.max(axis=axis, keepdims=True)   # out is not kept: recompute
         share = mask / mask.sum(axis=axis, keepdims=True)
         return (reshape(g, keep) * _wrap(share.astype(x.data.dtype, copy=False)),)
 
