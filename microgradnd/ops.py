@@ -70,6 +70,9 @@ class Op:
     # True when backward uses the output (then it must stay unmodified); otherwise backward
     # gets out=None, so the output's memory can go before its backward runs.
     saves_output = False
+    # False when backward never reads the inputs' values (only shapes): changing an input in
+    # place after recording then does no harm, and backward does not refuse it (as PyTorch).
+    reads_inputs = True
 
     def __repr__(self):
         return self.name
@@ -155,6 +158,7 @@ def _operands(a, b):
 
 class Add(Op):
     name = "add"
+    reads_inputs = False
 
     @staticmethod
     def forward(a, b):
@@ -167,6 +171,7 @@ class Add(Op):
 
 class Sub(Op):
     name = "sub"
+    reads_inputs = False
 
     @staticmethod
     def forward(a, b):
@@ -245,6 +250,7 @@ class Power(Op):
 
 class Neg(Op):
     name = "neg"
+    reads_inputs = False
 
     @staticmethod
     def forward(x):
@@ -257,6 +263,7 @@ class Neg(Op):
 
 class Exp(Op):
     name = "exp"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -286,6 +293,7 @@ class Log(Op):
 
 class Sqrt(Op):
     name = "sqrt"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -315,6 +323,7 @@ class Abs(Op):
 
 class Tanh(Op):
     name = "tanh"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -328,6 +337,7 @@ class Tanh(Op):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -379,6 +389,7 @@ class Cos(Op):
 
 class Cast(Op):
     name = "cast"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, dtype):
@@ -393,6 +404,7 @@ class Where(Op):
     """where(cond, a, b) with a constant boolean cond; gradient flows to the chosen side."""
 
     name = "where"
+    reads_inputs = False
 
     @staticmethod
     def forward(a, b, cond):
@@ -410,6 +422,7 @@ class Where(Op):
 
 class Reshape(Op):
     name = "reshape"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, shape):
@@ -422,6 +435,7 @@ class Reshape(Op):
 
 class Transpose(Op):
     name = "transpose"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, axes):
@@ -437,6 +451,7 @@ class Transpose(Op):
 
 class BroadcastTo(Op):
     name = "broadcast_to"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, shape):
@@ -451,6 +466,7 @@ class SumTo(Op):
     """Sum a broadcast result back down to `shape`: the inverse of broadcasting."""
 
     name = "sum_to"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, shape):
@@ -475,6 +491,7 @@ def _is_basic(index) -> bool:
 
 class GetItem(Op):
     name = "getitem"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, index):
@@ -485,10 +502,36 @@ class GetItem(Op):
         return (index_add_to_zeros(g, node.args[0], node.inputs[0].data.shape),)
 
 
+class SetItem(Op):
+    """x with x[index] replaced by value: how `t[index] = value` is recorded (as PyTorch)."""
+
+    name = "setitem"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, value, index):
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(node, out, g):
+        index = node.args[0]
+        gx = gv = None
+        if node.needs[0]:                   # overwritten elements no longer depend on x
+            keep = backend.xp_of(g.data).ones(g.data.shape, bool)
+            keep[index] = False
+            gx = where(keep, g, 0.0)
+        if node.needs[1]:
+            gv = getitem(g, index)
+        return gx, gv
+
+
 class IndexAddToZeros(Op):
     """zeros(shape) with g added at `index`; repeated indices accumulate. GetItem's adjoint."""
 
     name = "index_add"
+    reads_inputs = False
 
     @staticmethod
     def forward(g, index, shape):
@@ -506,6 +549,7 @@ class IndexAddToZeros(Op):
 
 class ToDevice(Op):
     name = "to_device"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, device):
@@ -530,6 +574,7 @@ def _keep_shape(shape, axis):
 
 class Sum(Op):
     name = "sum"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, axis, keepdims):
@@ -762,6 +807,22 @@ def getitem(x: Tensor, index) -> Tensor:
     except IndexError as e:
         raise IndexError(f"index {index!r} does not fit a tensor of shape {x.shape}: {e}") \
             from None
+
+
+def setitem(x: Tensor, index, value) -> Tensor:
+    """A copy of x with x[index] = value; recorded when x or value needs a gradient."""
+    index = index_data(index)
+    if not isinstance(value, (Tensor, int, float)):
+        value = _as_operand(value, x)
+    if isinstance(value, Tensor):
+        check_same_device(x.data, value.data, "setitem")
+    out = _wrap(SetItem.forward(x.data, value.data if isinstance(value, Tensor) else value,
+                                index))
+    if _state.recording and (_needs(x) or _needs(value)):
+        # args keep x past the freeing of inputs: consumers of t recorded before the update
+        # send their gradients to it (see autograd._check_versions)
+        _record(SetItem, out, (x, value), (index, x))
+    return out
 
 
 def index_add_to_zeros(g: Tensor, index, shape) -> Tensor:
