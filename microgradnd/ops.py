@@ -207,9 +207,10 @@ class Div(Op):
     @staticmethod
     def backward(node, out, g):
         b = node.inputs[1]
-        ga = g / b
-        # d/db a/b = -a/b² = -(1/b)·out
-        return ga, (-ga * out if node.needs[1] else None)
+        with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
+            ga = g / b
+            # d/db a/b = -a/b² = -(1/b)·out
+            return ga, (-ga * out if node.needs[1] else None)
 
 
 class Power(Op):
@@ -226,26 +227,28 @@ class Power(Op):
         a, b = node.inputs
         need_a, need_b = node.needs
         ga = gb = None
-        if need_a:
-            if isinstance(b, Tensor):
-                ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
-            elif b == 0:
-                ga = g * 0.0
-            elif b == 1:
-                ga = g
-            elif b == 2:                    # the squared loss: skip computing a ** 1
-                ga = g * a
-                ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
-            else:
-                ga = g * (b * a ** (b - 1))
-        if need_b:
-            out = a ** b        # recomputed, so the output need not be kept for this rare case
-            if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
-                with numpy.errstate(divide="ignore", invalid="ignore"):
+        # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                if isinstance(b, Tensor):
+                    ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
+                elif b == 0:
+                    ga = g * 0.0
+                elif b == 1:
+                    ga = g
+                elif b == 2:                    # the squared loss: skip computing a ** 1
+                    ga = g * a
+                    ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
+                else:
+                    ga = g * (b * a ** (b - 1))
+            if need_b:
+                out = a ** b        # recomputed: the output need not be kept for this rare case
+                if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
                     gb = g * where(a.data == 0, 0.0, out * log(a))
-            else:
-                gb = g * (out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)))
-        return ga, gb
+                else:
+                    log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+                    gb = g * (out * log_a)
+            return ga, gb
 
 
 class Neg(Op):
@@ -287,7 +290,7 @@ class Log(Op):
 
     @staticmethod
     def backward(node, out, g):
-        with numpy.errstate(divide="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / node.inputs[0],)
 
 
@@ -302,7 +305,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(node, out, g):
-        with numpy.errstate(divide="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g * 0.5 / out,)
 
 
