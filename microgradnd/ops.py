@@ -127,6 +127,8 @@ def binary(op, a, b) -> Tensor:
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:
+        if op is not MatMul and _broadcasts(ad, bd):
+            raise       # not about shapes: NumPy's own complaint (an int ** a negative int)
         raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
                          f"fit ({e})") from None
     if _state.recording:
@@ -141,6 +143,15 @@ def binary(op, a, b) -> Tensor:
             if tape is not None:
                 tape.nodes.append(node)
     return out
+
+
+def _broadcasts(a, b) -> bool:
+    """Do the shapes of a and b broadcast together?"""
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b))
+    except ValueError:
+        return False
+    return True
 
 
 def _operands(a, b):
