@@ -225,6 +225,8 @@ class Tensor:
         body = numpy.array2string(backend.to_host(self.data), separator=", ",
                                   prefix="tensor(")
         extra = f", dtype={self.data.dtype}, device='{self.device}'"
+        if self.data.size == 0 and self.data.ndim > 1:    # '[]' alone hides the shape
+            extra = f", shape={self.data.shape}" + extra
         if self._node is not None:
             extra += f", op={self._node.name}"
         elif self._req is not None:
