@@ -230,7 +230,8 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                     "retain_graph=True to the first backward to differentiate twice")
             for x, v in zip(inputs, node.versions):   # the in-place check, inlined
                 if v is not None and x._version != v:
-                    _check_versions(node, out)
+                    inputs = _check_versions(node, out)
+                    break
             op = node.op
             if op.saves_output:
                 if out._version:
@@ -249,18 +250,29 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
 
 
 def _check_versions(node, out):
-    """Refuse to use a saved tensor that was changed in place after it was recorded."""
+    """Refuse to use a saved tensor that was changed in place after it was recorded.
+
+    Returns the node's inputs as they were when it ran: `t[i] = v` inside record() gives t
+    a new history (Tensor.__setitem__), and a consumer of the old t sends its gradient there.
+    """
+    inputs = list(node.inputs)
     for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
-        if v is not None and x._version != v:
+        if v is None or x._version == v:
+            continue
+        if node.op.reads_inputs:
             raise GraphError(
                 f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
                 f"'{node.name}' recorded it (version {v} -> {x._version}); its gradient would "
                 "be wrong. Compute a new tensor instead of updating this one in place, or "
                 "update it only after backward")
+        while x._node is not None and x._node.seq > node.seq:     # rebound by a later setitem
+            x = x._node.args[1]
+        inputs[i] = x
     if node.op.saves_output and out._version != 0:
         raise GraphError(
             f"the output (shape {out.shape}) of '{node.name}' was modified in place, but its "
             "backward needs the original value: compute a new tensor instead")
+    return tuple(inputs)
 
 
 def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> None:
@@ -323,10 +335,35 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     wanted = {id(v): v for v in variables}
     found = _walk(heads, seeds, retain_graph or create_graph, create_graph, wanted)
     result = []
+    seen = {id(_memory_root(s.data)) for s in seeds}    # the caller's head_grads stay theirs
     for v in variables:
         entry = found.get(id(v))
-        result.append(entry[1] if entry is not None else _wrap(v.xp.zeros_like(v.data)))
+        if entry is None:
+            result.append(_wrap(v.xp.zeros_like(v.data)))
+            continue
+        g = entry[1]
+        if not create_graph:    # hand out arrays the caller may modify without side effects
+            root = id(_memory_root(g.data))
+            if root in seen or not _writeable(g.data):
+                g = _wrap(g.data.copy())
+                root = id(g.data)
+            seen.add(root)
+        result.append(g)
     return result
+
+
+def _memory_root(a):
+    """The array that owns a's memory (a itself unless a is a view)."""
+    while getattr(a, "base", None) is not None:
+        a = a.base
+    return a
+
+
+def _writeable(a) -> bool:
+    """False for read-only arrays and for broadcast views (CuPy has no writeable flag)."""
+    if not getattr(a.flags, "writeable", True):
+        return False
+    return all(stride or n <= 1 for stride, n in zip(a.strides, a.shape))
 
 
 class Step(NamedTuple):

@@ -225,6 +225,8 @@ class Tensor:
         body = numpy.array2string(backend.to_host(self.data), separator=", ",
                                   prefix="tensor(")
         extra = f", dtype={self.data.dtype}, device='{self.device}'"
+        if self.data.size == 0 and self.data.ndim > 1:    # '[]' alone hides the shape
+            extra = f", shape={self.data.shape}" + extra
         if self._node is not None:
             extra += f", op={self._node.name}"
         elif self._req is not None:
@@ -327,8 +329,18 @@ class Tensor:
         return self._inplace(other, ops.div, _idiv)
 
     def __setitem__(self, index, value) -> None:
-        """t[index] = value: an update of the data, never recorded (bumps the version)."""
-        self.data[ops.index_data(index)] = ops.operand_data(value, self)
+        """t[index] = value: an update of the data (bumps the version).
+
+        Inside record(), on a recorded result or with a value that needs a gradient, the
+        update is recorded as PyTorch does: t takes the history of a copy with index replaced.
+        A variable (a leaf) is still updated in place, outside the graph.
+        """
+        if _state.recording and self._req is None and (
+                self._node is not None or getattr(value, "requires_grad", False)):
+            new = ops.setitem(_wrap(self.data, self._node), index, value)
+            self.data, self._node = new.data, new._node
+        else:
+            self.data[ops.index_data(index)] = ops.operand_data(value, self)
         self._version += 1
 
     # ---- differentiable methods ----

@@ -71,6 +71,9 @@ class Op:
     # True when backward uses the output (then it must stay unmodified); otherwise backward
     # gets out=None, so the output's memory can go before its backward runs.
     saves_output = False
+    # False when backward never reads the inputs' values (only shapes): changing an input in
+    # place after recording then does no harm, and backward does not refuse it (as PyTorch).
+    reads_inputs = True
 
     def __repr__(self):
         return self.name
@@ -125,6 +128,8 @@ def binary(op, a, b) -> Tensor:
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:
+        if op is not MatMul and _broadcasts(ad, bd):
+            raise       # not about shapes: NumPy's own complaint (an int ** a negative int)
         raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
                          f"fit ({e})") from None
     if _state.recording:
@@ -139,6 +144,15 @@ def binary(op, a, b) -> Tensor:
             if tape is not None:
                 tape.nodes.append(node)
     return out
+
+
+def _broadcasts(a, b) -> bool:
+    """Do the shapes of a and b broadcast together?"""
+    try:
+        numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b))
+    except ValueError:
+        return False
+    return True
 
 
 def _operands(a, b):
@@ -156,6 +170,7 @@ def _operands(a, b):
 
 class Add(Op):
     name = "add"
+    reads_inputs = False
 
     forward = staticmethod(operator.add)     # a + b, as a C call: no Python frame per op
 
@@ -166,6 +181,7 @@ class Add(Op):
 
 class Sub(Op):
     name = "sub"
+    reads_inputs = False
 
     forward = staticmethod(operator.sub)     # a - b, as a C call: no Python frame per op
 
@@ -195,9 +211,10 @@ class Div(Op):
     @staticmethod
     def backward(node, out, g):
         b = node.inputs[1]
-        ga = g / b
-        # d/db a/b = -a/b² = -(1/b)·out
-        return ga, (-ga * out if node.needs[1] else None)
+        with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
+            ga = g / b
+            # d/db a/b = -a/b² = -(1/b)·out
+            return ga, (-ga * out if node.needs[1] else None)
 
 
 class Power(Op):
@@ -212,30 +229,33 @@ class Power(Op):
         a, b = node.inputs
         need_a, need_b = node.needs
         ga = gb = None
-        if need_a:
-            if isinstance(b, Tensor):
-                ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
-            elif b == 0:
-                ga = g * 0.0
-            elif b == 1:
-                ga = g
-            elif b == 2:                    # the squared loss: skip computing a ** 1
-                ga = g * a
-                ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
-            else:
-                ga = g * (b * a ** (b - 1))
-        if need_b:
-            out = a ** b        # recomputed, so the output need not be kept for this rare case
-            if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
-                with numpy.errstate(divide="ignore", invalid="ignore"):
+        # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            if need_a:
+                if isinstance(b, Tensor):
+                    ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
+                elif b == 0:
+                    ga = g * 0.0
+                elif b == 1:
+                    ga = g
+                elif b == 2:                    # the squared loss: skip computing a ** 1
+                    ga = g * a
+                    ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
+                else:
+                    ga = g * (b * a ** (b - 1))
+            if need_b:
+                out = a ** b        # recomputed: the output need not be kept for this rare case
+                if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
                     gb = g * where(a.data == 0, 0.0, out * log(a))
-            else:
-                gb = g * (out * (math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)))
-        return ga, gb
+                else:
+                    log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
+                    gb = g * (out * log_a)
+            return ga, gb
 
 
 class Neg(Op):
     name = "neg"
+    reads_inputs = False
 
     forward = staticmethod(operator.neg)     # -x
 
@@ -246,6 +266,7 @@ class Neg(Op):
 
 class Exp(Op):
     name = "exp"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -269,12 +290,13 @@ class Log(Op):
 
     @staticmethod
     def backward(node, out, g):
-        with numpy.errstate(divide="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / node.inputs[0],)
 
 
 class Sqrt(Op):
     name = "sqrt"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -283,7 +305,7 @@ class Sqrt(Op):
 
     @staticmethod
     def backward(node, out, g):
-        with numpy.errstate(divide="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g * 0.5 / out,)
 
 
@@ -304,6 +326,7 @@ class Abs(Op):
 
 class Tanh(Op):
     name = "tanh"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -317,6 +340,7 @@ class Tanh(Op):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    reads_inputs = False
     saves_output = True
 
     @staticmethod
@@ -368,6 +392,7 @@ class Cos(Op):
 
 class Cast(Op):
     name = "cast"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, dtype):
@@ -382,6 +407,7 @@ class Where(Op):
     """where(cond, a, b) with a constant boolean cond; gradient flows to the chosen side."""
 
     name = "where"
+    reads_inputs = False
 
     @staticmethod
     def forward(a, b, cond):
@@ -399,6 +425,7 @@ class Where(Op):
 
 class Reshape(Op):
     name = "reshape"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, shape):
@@ -411,6 +438,7 @@ class Reshape(Op):
 
 class Transpose(Op):
     name = "transpose"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, axes):
@@ -426,6 +454,7 @@ class Transpose(Op):
 
 class BroadcastTo(Op):
     name = "broadcast_to"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, shape):
@@ -440,6 +469,7 @@ class SumTo(Op):
     """Sum a broadcast result back down to `shape`: the inverse of broadcasting."""
 
     name = "sum_to"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, shape):
@@ -464,6 +494,7 @@ def _is_basic(index) -> bool:
 
 class GetItem(Op):
     name = "getitem"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, index):
@@ -474,10 +505,36 @@ class GetItem(Op):
         return (index_add_to_zeros(g, node.args[0], node.inputs[0].data.shape),)
 
 
+class SetItem(Op):
+    """x with x[index] replaced by value: how `t[index] = value` is recorded (as PyTorch)."""
+
+    name = "setitem"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, value, index):
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(node, out, g):
+        index = node.args[0]
+        gx = gv = None
+        if node.needs[0]:                   # overwritten elements no longer depend on x
+            keep = backend.xp_of(g.data).ones(g.data.shape, bool)
+            keep[index] = False
+            gx = where(keep, g, 0.0)
+        if node.needs[1]:
+            gv = getitem(g, index)
+        return gx, gv
+
+
 class IndexAddToZeros(Op):
     """zeros(shape) with g added at `index`; repeated indices accumulate. GetItem's adjoint."""
 
     name = "index_add"
+    reads_inputs = False
 
     @staticmethod
     def forward(g, index, shape):
@@ -495,6 +552,7 @@ class IndexAddToZeros(Op):
 
 class ToDevice(Op):
     name = "to_device"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, device):
@@ -519,6 +577,7 @@ def _keep_shape(shape, axis):
 
 class Sum(Op):
     name = "sum"
+    reads_inputs = False
 
     @staticmethod
     def forward(x, axis, keepdims):
@@ -540,8 +599,8 @@ class Max(Op):
 
     @staticmethod
     def forward(x, axis, keepdims):
-        if x.size == 0:
-            raise ValueError("max of an empty tensor has no value")
+        # Reducing over an empty axis has no value (NumPy raises, unary() makes it a
+        # ShapeError), but (0, 3).max(axis=1) is fine: zero rows, shape (0,), as in PyTorch.
         return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
@@ -751,6 +810,22 @@ def getitem(x: Tensor, index) -> Tensor:
     except IndexError as e:
         raise IndexError(f"index {index!r} does not fit a tensor of shape {x.shape}: {e}") \
             from None
+
+
+def setitem(x: Tensor, index, value) -> Tensor:
+    """A copy of x with x[index] = value; recorded when x or value needs a gradient."""
+    index = index_data(index)
+    if not isinstance(value, (Tensor, int, float)):
+        value = _as_operand(value, x)
+    if isinstance(value, Tensor):
+        check_same_device(x.data, value.data, "setitem")
+    out = _wrap(SetItem.forward(x.data, value.data if isinstance(value, Tensor) else value,
+                                index))
+    if _state.recording and (_needs(x) or _needs(value)):
+        # args keep x past the freeing of inputs: consumers of t recorded before the update
+        # send their gradients to it (see autograd._check_versions)
+        _record(SetItem, out, (x, value), (index, x))
+    return out
 
 
 def index_add_to_zeros(g: Tensor, index, shape) -> Tensor:

@@ -1,0 +1,322 @@
+"""Differential test against PyTorch (CPU, float64): every op of API §1, three orders deep.
+
+Each row gives the microgradnd expression, the PyTorch expression meaning the same thing, the
+input shapes to try and where inputs are drawn from. For every row and shape we compare the
+value, first-order gradients under a random head gradient, and second-order gradients (the
+gradient of <grad L, u> for a random direction u, where L = <h, out> + <out, out>/2 so that
+even linear ops have a gradient that depends on the inputs).
+
+Intentional differences from PyTorch, each settled by API.md or NumPy and not tested here:
+- dtype rules are NumPy's (API §1): Python floats become float32 in `mg.tensor`, and a Python
+  scalar takes the tensor's dtype; all rows here use float64 arrays, so both engines agree.
+- `max` is NumPy's (an array, no indices); its PyTorch twin is `amax`, which shares the
+  gradient between ties equally, as microgradnd does.
+- slicing with a negative step is NumPy's `x[::-1]`; PyTorch refuses it, so its twin is flip.
+- `.T` reverses every axis as NumPy does (PyTorch deprecates `.T` beyond 2-D: its twin is
+  permute); `transpose(*axes)` is NumPy's permutation, PyTorch's `permute`.
+- `dot` is NumPy's (contracts the last axis of a with the second-last of b); its twin is
+  tensordot. Reducing a 0-d tensor over axis 0 is an error as in NumPy (PyTorch allows it).
+"""
+import zlib
+from dataclasses import dataclass
+
+import numpy
+import pytest
+
+import microgradnd as mg
+from microgradnd import autograd
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed: differential tests skipped")
+
+RTOL, ATOL = 1e-10, 1e-12
+
+# Constant operands: NumPy arrays on one side of an operator (PyTorch twin: from_numpy).
+C34 = numpy.random.default_rng(1).uniform(0.5, 2.0, (3, 4))
+C4 = numpy.random.default_rng(2).uniform(0.5, 2.0, (4,))
+C45 = numpy.random.default_rng(3).uniform(-1.0, 1.0, (4, 5))
+MASK = numpy.array([True, False, True])
+MASK2 = numpy.array([[True, False, True, False], [False, False, True, True],
+                     [True, True, False, False]])
+
+
+def tc(a):
+    """The PyTorch twin of a NumPy constant."""
+    return torch.from_numpy(a)
+
+
+@dataclass
+class Row:
+    name: str
+    fn: object                # microgradnd: Tensors -> Tensor
+    ref: object               # PyTorch: tensors -> tensor
+    shapes: list              # each entry: a tuple with one shape per input
+    domain: str = "any"       # 'any', 'positive', 'away_from_zero' (one per row)
+    host: bool = False        # uses NumPy constants: CPU tensors only (a GPU tensor refuses them)
+
+
+def dims(axis, ndim):
+    """PyTorch's spelling of NumPy's axis=None: every dim."""
+    return tuple(range(ndim)) if axis is None else axis
+
+
+def reverse_axes(t):
+    """PyTorch's spelling of NumPy's `.T` / `transpose()` for any number of dims."""
+    return t.permute(tuple(reversed(range(t.ndim))))
+
+
+def t_dot(a, b):
+    """NumPy's dot semantics written with PyTorch."""
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return torch.tensordot(a, b, dims=([a.ndim - 1], [builtin_max(b.ndim - 2, 0)]))
+
+
+builtin_max = max
+
+BIN = [((3, 4), (3, 4)), ((2, 3, 4), (4,)), ((3, 1), (1, 4)), ((), (3,)), ((), ()),
+       ((0, 3), (3,)), ((2, 0, 1), (1, 5))]
+UN = [((3, 4),), ((),), ((0, 2),), ((2, 1, 3),)]
+
+
+def reductions():
+    rows = []
+    for axis in [None, 0, -1, (0, 2), (-1, -2)]:
+        for keep in [False, True]:
+            tag = f"{axis}_{keep}".replace(" ", "")
+            rows += [
+                Row(f"sum_{tag}", lambda a, ax=axis, k=keep: a.sum(axis=ax, keepdims=k),
+                    lambda a, ax=axis, k=keep: a.sum(dim=dims(ax, a.ndim), keepdim=k),
+                    [((3, 4, 5),), ((2, 0, 3),)]),
+                Row(f"mean_{tag}", lambda a, ax=axis, k=keep: a.mean(axis=ax, keepdims=k),
+                    lambda a, ax=axis, k=keep: a.mean(dim=dims(ax, a.ndim), keepdim=k),
+                    [((3, 4, 5),)]),
+                Row(f"max_{tag}", lambda a, ax=axis, k=keep: a.max(axis=ax, keepdims=k),
+                    lambda a, ax=axis, k=keep: a.amax(dim=dims(ax, a.ndim), keepdim=k),
+                    [((3, 4, 5),)]),
+            ]
+    # 0-d and 1-d inputs, and reductions of empty tensors that still have an answer
+    rows += [
+        Row("sum_0d", lambda a: a.sum(), lambda a: a.sum(), [((),), ((4,),), ((0,),)]),
+        Row("mean_0d", lambda a: a.mean(), lambda a: a.mean(), [((),), ((4,),)]),
+        Row("max_0d", lambda a: a.max(), lambda a: a.amax(), [((),), ((4,),)]),
+        Row("sum_empty_axis", lambda a: a.sum(axis=0), lambda a: a.sum(dim=0), [((0, 3),)]),
+        Row("mean_of_empty_rows", lambda a: a.mean(axis=1), lambda a: a.mean(dim=1),
+            [((0, 3),)]),
+        Row("max_of_empty_rows", lambda a: a.max(axis=1), lambda a: a.amax(dim=1), [((0, 3),)]),
+        Row("sum_axis_list", lambda a: a.sum(axis=[0, 1]), lambda a: a.sum(dim=(0, 1)),
+            [((2, 3, 4),)]),
+    ]
+    return rows
+
+
+OPS = [
+    # ---- binary operators, both operands Tensors, broadcasting both ways ----
+    Row("add", lambda a, b: a + b, lambda a, b: a + b, BIN),
+    Row("sub", lambda a, b: a - b, lambda a, b: a - b, BIN),
+    Row("mul", lambda a, b: a * b, lambda a, b: a * b, BIN),
+    Row("div", lambda a, b: a / b, lambda a, b: a / b, BIN, "away_from_zero"),
+    Row("pow", lambda a, b: a ** b, lambda a, b: a ** b, BIN, "positive"),
+    Row("neg", lambda a: -a, lambda a: -a, UN),
+    Row("pos", lambda a: +a, lambda a: +a, UN),
+    # ---- Python scalars, both sides ----
+    Row("add_scalar", lambda a: a + 2.5, lambda a: a + 2.5, UN),
+    Row("radd_scalar", lambda a: 2.5 + a, lambda a: 2.5 + a, UN),
+    Row("sub_scalar", lambda a: a - 1.5, lambda a: a - 1.5, UN),
+    Row("rsub_scalar", lambda a: 1.5 - a, lambda a: 1.5 - a, UN),
+    Row("mul_int", lambda a: a * 3, lambda a: a * 3, UN),
+    Row("rmul_scalar", lambda a: 0.5 * a, lambda a: 0.5 * a, UN),
+    Row("div_scalar", lambda a: a / 4, lambda a: a / 4, UN),
+    Row("rdiv_scalar", lambda a: 2.0 / a, lambda a: 2.0 / a, UN, "away_from_zero"),
+    Row("square_int", lambda a: a ** 2, lambda a: a ** 2, UN),
+    Row("square_float", lambda a: a ** 2.0, lambda a: a ** 2.0, UN),
+    Row("cube", lambda a: a ** 3, lambda a: a ** 3, UN),      # negative bases included
+    Row("pow_one", lambda a: a ** 1, lambda a: a ** 1, UN),
+    Row("pow_half", lambda a: a ** 0.5, lambda a: a ** 0.5, UN, "positive"),
+    Row("pow_neg", lambda a: a ** -1.5, lambda a: a ** -1.5, UN, "positive"),
+    Row("pow_neg_int", lambda a: a ** -2, lambda a: a ** -2, UN, "away_from_zero"),
+    Row("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a, UN),
+    Row("rpow_int", lambda a: 3 ** a, lambda a: 3 ** a, UN),
+    # ---- NumPy arrays, both sides (NumPy must defer to Tensor's reflected methods) ----
+    Row("add_ndarray", lambda a: a + C34, lambda a: a + tc(C34), [((3, 4),), ((2, 1, 4),)],
+        host=True),
+    Row("radd_ndarray", lambda a: C34 + a, lambda a: tc(C34) + a, [((3, 4),), ((4,),)],
+        host=True),
+    Row("rsub_ndarray", lambda a: C4 - a, lambda a: tc(C4) - a, [((3, 4),)], host=True),
+    Row("rmul_ndarray", lambda a: C34 * a, lambda a: tc(C34) * a, [((3, 1),)], host=True),
+    Row("rdiv_ndarray", lambda a: C34 / a, lambda a: tc(C34) / a, [((3, 4),)],
+        "away_from_zero", host=True),
+    Row("rpow_ndarray", lambda a: C34 ** a, lambda a: tc(C34) ** a, [((3, 4),), ((),)],
+        host=True),
+    Row("pow_ndarray", lambda a: a ** C4, lambda a: a ** tc(C4), [((3, 4),)], "positive",
+        host=True),
+    Row("matmul_ndarray", lambda a: a @ C45, lambda a: a @ tc(C45), [((3, 4),), ((4,),)],
+        host=True),
+    Row("rmatmul_ndarray", lambda a: C34 @ a, lambda a: tc(C34) @ a, [((4, 2),), ((4,),)],
+        host=True),
+    # ---- linear algebra ----
+    Row("matmul", lambda a, b: a @ b, lambda a, b: a @ b,
+        [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)),
+         ((2, 3), (5, 3, 4)), ((2, 1, 3, 4), (5, 4, 2)), ((3,), (2, 3, 4)), ((0, 3), (3, 4)),
+         ((2, 0), (0, 3))]),
+    Row("matmul_method", lambda a, b: a.matmul(b), lambda a, b: a.matmul(b),
+        [((2, 3), (3, 4)), ((4, 2, 3), (4, 3, 1))]),
+    Row("dot", lambda a, b: a.dot(b), t_dot,
+        [((3,), (3,)), ((2, 3), (3, 4)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (4, 3, 5)),
+         ((2, 2, 3), (4, 3, 5)), ((), (3,)), ((2, 3), ())]),
+    Row("np_dot", lambda a, b: mg.np.dot(a, b), t_dot, [((2, 3), (3, 4)), ((3,), (3,))]),
+    Row("np_matmul", lambda a, b: mg.np.matmul(a, b), torch.matmul, [((5, 2, 3), (3, 4))]),
+    Row("same_operand_matmul", lambda a: a @ a.T, lambda a: a @ a.T, [((3, 4),)]),
+    # ---- shapes ----
+    Row("reshape_flat", lambda a: a.reshape(-1), lambda a: a.reshape(-1), UN),
+    Row("reshape_args", lambda a: a.reshape(2, -1), lambda a: a.reshape(2, -1),
+        [((3, 4),), ((2, 1, 3),)]),
+    Row("reshape_tuple", lambda a: a.reshape((4, 1, 3)), lambda a: a.reshape((4, 1, 3)),
+        [((3, 4),), ((12,),)]),
+    Row("reshape_to_0d", lambda a: a.reshape(()), lambda a: a.reshape(()), [((1, 1),), ((),)]),
+    Row("reshape_empty", lambda a: a.reshape(3, 0), lambda a: a.reshape(3, 0), [((0, 3),)]),
+    Row("reshape_of_transpose", lambda a: a.T.reshape(-1)[1:7], lambda a: a.T.reshape(-1)[1:7],
+        [((3, 4),)]),
+    Row("transpose_none", lambda a: a.transpose(),
+        reverse_axes, [((3, 4),), ((2, 3, 4),), ((3,),), ((),)]),
+    Row("transpose_args", lambda a: a.transpose(1, 0, 2), lambda a: a.permute(1, 0, 2),
+        [((2, 3, 4),)]),
+    Row("transpose_tuple", lambda a: a.transpose((2, 0, 1)), lambda a: a.permute(2, 0, 1),
+        [((2, 3, 4),), ((2, 0, 4),)]),
+    Row("transpose_negative", lambda a: a.transpose(-1, 0, 1), lambda a: a.permute(-1, 0, 1),
+        [((2, 3, 4),)]),
+    Row("T", lambda a: a.T, reverse_axes,
+        [((3, 4),), ((2, 3, 4),), ((3,),), ((),)]),
+    # ---- unary functions ----
+    Row("exp", lambda a: a.exp(), torch.exp, UN),
+    Row("log", lambda a: a.log(), torch.log, UN, "positive"),
+    Row("sqrt", lambda a: a.sqrt(), torch.sqrt, UN, "positive"),
+    Row("abs", lambda a: a.abs(), torch.abs, UN, "away_from_zero"),
+    Row("builtin_abs", lambda a: abs(a), torch.abs, UN, "away_from_zero"),
+    Row("tanh", lambda a: a.tanh(), torch.tanh, UN),
+    Row("sigmoid", lambda a: a.sigmoid(), torch.sigmoid, UN),
+    Row("relu", lambda a: a.relu(), torch.relu, UN, "away_from_zero"),
+    Row("sin", lambda a: a.sin(), torch.sin, UN),
+    Row("cos", lambda a: a.cos(), torch.cos, UN),
+    Row("np_functions", lambda a: mg.np.tanh(mg.np.exp(mg.np.sqrt(mg.np.abs(a)))).sum(),
+        lambda a: a.abs().sqrt().exp().tanh().sum(), [((3, 4),)], "away_from_zero"),
+    # ---- indexing (PyTorch twins spelled out where PyTorch's syntax differs) ----
+    Row("getitem_int", lambda a: a[1], lambda a: a[1], [((3, 4),), ((4,),)]),
+    Row("getitem_negative_int", lambda a: a[-1, -2], lambda a: a[-1, -2], [((3, 4),)]),
+    Row("getitem_slice", lambda a: a[1:3], lambda a: a[1:3], [((4, 2),), ((5,),)]),
+    Row("getitem_slice_step", lambda a: a[::2, 1:], lambda a: a[::2, 1:], [((5, 3),)]),
+    Row("getitem_negative_step", lambda a: a[::-1], lambda a: a.flip(0), [((4, 2),), ((5,),)]),
+    Row("getitem_negative_step2", lambda a: a[:, ::-2], lambda a: a.flip(1)[:, ::2],
+        [((3, 5),)]),
+    Row("getitem_none", lambda a: a[None, :, None], lambda a: a[None, :, None], [((3, 2),)]),
+    Row("getitem_ellipsis", lambda a: a[..., 0], lambda a: a[..., 0], [((2, 3, 4),)]),
+    Row("getitem_mixed_basic", lambda a: a[1, ..., None, 1:], lambda a: a[1, ..., None, 1:],
+        [((3, 2, 4),)]),
+    Row("getitem_0d", lambda a: a[()], lambda a: a[()], [((),)]),
+    Row("getitem_int_array_repeats", lambda a: a[[0, 2, 2, 1, 0]],
+        lambda a: a[[0, 2, 2, 1, 0]], [((3, 4),), ((3,),)]),
+    Row("getitem_negative_array", lambda a: a[numpy.array([-1, -1, 0])],
+        lambda a: a[torch.tensor([-1, -1, 0])], [((3, 2),)]),
+    Row("getitem_2d_pairs_repeats", lambda a: a[[0, 0, 2], [1, 1, -1]],
+        lambda a: a[[0, 0, 2], [1, 1, -1]], [((3, 4),)]),
+    Row("getitem_2d_index_array", lambda a: a[numpy.array([[0, 1], [1, 1]])],
+        lambda a: a[torch.tensor([[0, 1], [1, 1]])], [((3, 4),)]),
+    Row("getitem_slice_and_array", lambda a: a[1:, [0, 0, 3]], lambda a: a[1:, [0, 0, 3]],
+        [((3, 4),)]),
+    Row("getitem_bool_mask_rows", lambda a: a[MASK], lambda a: a[tc(MASK)], [((3, 4),)]),
+    Row("getitem_bool_mask_full", lambda a: a[MASK2], lambda a: a[tc(MASK2)], [((3, 4),)]),
+    Row("getitem_tensor_index", lambda a: a[mg.tensor([2, 0, 2])],
+        lambda a: a[torch.tensor([2, 0, 2])], [((3, 4),)]),
+    Row("getitem_tensor_mask", lambda a: a[mg.tensor(MASK)], lambda a: a[tc(MASK)],
+        [((3, 2),)]),
+    Row("getitem_empty_array", lambda a: a[numpy.array([], dtype=numpy.int64)],
+        lambda a: a[torch.tensor([], dtype=torch.int64)], [((3, 4),)]),
+    *reductions(),
+]
+
+CASES = [pytest.param(row, shapes, id=f"{row.name}-{'x'.join(map(str, shapes))}")
+         for row in OPS for shapes in row.shapes]
+
+
+def draw(row, shapes):
+    """Inputs for one case, reproducible from the row's name and shapes."""
+    rng = numpy.random.default_rng(zlib.crc32(f"{row.name}{shapes}".encode()))
+    out = []
+    for s in shapes:
+        if row.domain == "positive":
+            out.append(rng.uniform(0.5, 2.0, s))
+        elif row.domain == "away_from_zero":
+            out.append(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s))
+        else:
+            out.append(rng.uniform(-1.5, 1.5, s))
+    return out, rng
+
+
+def mg_side(row, arrays, device, head, u):
+    xs = [mg.tensor(a, device=device) for a in arrays]
+    for x in xs:
+        x.attach_grad()
+    with autograd.record():
+        out = row.fn(*xs)
+        first = autograd.grad(out, xs, head_grads=mg.tensor(head, device=device),
+                              retain_graph=True)
+        loss = (out * mg.tensor(head, device=device)).sum() + (out * out).sum() * 0.5
+        grads = autograd.grad(loss, xs, create_graph=True)
+        inner = sum((g * mg.tensor(ui, device=device)).sum() for g, ui in zip(grads, u))
+    second = autograd.grad(inner, xs)
+    return out, first, grads, second
+
+
+def torch_side(row, arrays, head, u):
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = row.ref(*ts)
+    first = torch.autograd.grad(out, ts, torch.from_numpy(head), retain_graph=True,
+                                allow_unused=True, materialize_grads=True)
+    loss = (out * torch.from_numpy(head)).sum() + (out * out).sum() * 0.5
+    grads = torch.autograd.grad(loss, ts, create_graph=True, allow_unused=True,
+                                materialize_grads=True)
+    inner = sum((g * torch.from_numpy(ui)).sum() for g, ui in zip(grads, u))
+    second = (torch.autograd.grad(inner, ts, allow_unused=True, materialize_grads=True)
+              if inner.requires_grad else [torch.zeros_like(t) for t in ts])
+    return out, first, grads, second
+
+
+def close(ours, theirs, what):
+    theirs = theirs.detach().numpy()
+    assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} vs PyTorch {theirs.shape}"
+    assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} vs PyTorch {theirs.dtype}"
+    numpy.testing.assert_allclose(ours.numpy(), theirs, rtol=RTOL, atol=ATOL, err_msg=what)
+
+
+@pytest.mark.parametrize("row, shapes", CASES)
+def test_value_and_two_orders_match_pytorch(row, shapes, device):
+    if row.host and device != "cpu":
+        pytest.skip("NumPy constants meet only CPU tensors (a GPU tensor raises DeviceError)")
+    arrays, rng = draw(row, shapes)
+    t_out = row.ref(*[torch.tensor(a) for a in arrays])
+    head = rng.standard_normal(tuple(t_out.shape))
+    u = [rng.standard_normal(a.shape) for a in arrays]
+    ours = mg_side(row, arrays, device, head, u)
+    theirs = torch_side(row, arrays, head, u)
+    close(ours[0], theirs[0], "value")
+    for order, name in [(1, "gradient"), (2, "gradient of L"), (3, "second order")]:
+        for i, (g, tg) in enumerate(zip(ours[order], theirs[order])):
+            close(g, tg, f"{name} of input {i}")
+
+
+@pytest.mark.parametrize("row, shapes", CASES[::7])
+def test_backward_fills_grad_like_pytorch(row, shapes):
+    """The same gradients through `.backward(head)` into `.grad` (every 7th case)."""
+    arrays, rng = draw(row, shapes)
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    t_out = row.ref(*ts)
+    head = rng.standard_normal(tuple(t_out.shape))
+    t_out.backward(torch.from_numpy(head))
+    xs = [mg.tensor(a) for a in arrays]
+    for x in xs:
+        x.attach_grad()
+    with autograd.record():
+        out = row.fn(*xs)
+    out.backward(head)
+    for i, (x, t) in enumerate(zip(xs, ts)):
+        expected = t.grad if t.grad is not None else torch.zeros_like(t)
+        close(x.grad, expected, f".grad of input {i}")
