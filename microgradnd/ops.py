@@ -211,6 +211,8 @@ class Div(Op):
     @staticmethod
     def backward(node, out, g):
         b = node.inputs[1]
+        if type(b) is not Tensor and b:     # a nonzero scalar (x / 2): no inf, no errstate cost
+            return g / b, None
         with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
             ga = g / b
             # d/db a/b = -a/b² = -(1/b)·out
@@ -228,6 +230,10 @@ class Power(Op):
     def backward(node, out, g):
         a, b = node.inputs
         need_a, need_b = node.needs
+        if type(b) is not Tensor and b == 2:    # the squared loss: skip a ** 1 and errstate
+            ga = g * a
+            ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
+            return ga, None
         ga = gb = None
         # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
         with numpy.errstate(divide="ignore", invalid="ignore"):
@@ -238,9 +244,6 @@ class Power(Op):
                     ga = g * 0.0
                 elif b == 1:
                     ga = g
-                elif b == 2:                    # the squared loss: skip computing a ** 1
-                    ga = g * a
-                    ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
                 else:
                     ga = g * (b * a ** (b - 1))
             if need_b:
