@@ -621,9 +621,10 @@ class Max(Op):
 
 def _swap_last(x: Tensor) -> Tensor:
     """x with its last two axes exchanged (the matrix transpose of a batch)."""
-    axes = list(range(x.ndim))
-    axes[-2], axes[-1] = axes[-1], axes[-2]
-    return transpose(x, tuple(axes))
+    ndim = x.data.ndim
+    if ndim == 2:
+        return unary(Transpose, x, None)
+    return unary(Transpose, x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
 
 
 class MatMul(Op):
@@ -633,33 +634,38 @@ class MatMul(Op):
 
     @staticmethod
     def forward(a, b):
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError("matmul needs at least 1-D operands; use * for scalars")
-        return a @ b
+        try:
+            return a @ b
+        except ValueError:
+            if numpy.ndim(a) == 0 or numpy.ndim(b) == 0:
+                raise ValueError("matmul needs at least 1-D operands; use * for scalars") \
+                    from None
+            raise
 
     @staticmethod
     def backward(node, out, g):
         a, b = node.inputs
         need_a, need_b = node.needs
-        if a.ndim == 1 and b.ndim == 1:
+        a_vec, b_vec = a.data.ndim == 1, b.data.ndim == 1
+        if a_vec and b_vec:
             return (g * b if need_a else None), (g * a if need_b else None)
         # Promote 1-D operands to matrices, as the forward did, then use the 2-D rules:
         # dA = dOut @ Bᵀ and dB = Aᵀ @ dOut. The walk sums batch broadcasting away.
-        a2 = a if a.ndim > 1 else reshape(a, (1, a.shape[0]))
-        b2 = b if b.ndim > 1 else reshape(b, (b.shape[0], 1))
+        a2 = reshape(a, (1, a.shape[0])) if a_vec else a
+        b2 = reshape(b, (b.shape[0], 1)) if b_vec else b
         g2 = g
-        if a.ndim == 1:
+        if a_vec:
             g2 = reshape(g2, g2.shape[:-1] + (1,) + g2.shape[-1:])
-        if b.ndim == 1:
+        if b_vec:
             g2 = reshape(g2, g2.shape + (1,))
         ga = gb = None
         if need_a:
             ga = matmul(g2, _swap_last(b2))
-            if a.ndim == 1:
+            if a_vec:
                 ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
         if need_b:
             gb = matmul(_swap_last(a2), g2)
-            if b.ndim == 1:
+            if b_vec:
                 gb = reshape(gb, gb.shape[:-1])
         return ga, gb
 
