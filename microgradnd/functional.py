@@ -32,7 +32,7 @@ class Alias(ops.Op):
         return x
 
     @staticmethod
-    def backward(node, out, g):
+    def backward(node, inputs, out, g):
         return (None,) if node.args[0][0] else (g,)
 
 
