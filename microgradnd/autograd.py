@@ -34,13 +34,11 @@ class Node:
     the output tensor frees the whole graph behind it: there is no reference cycle.
     """
 
-    __slots__ = ("op", "inputs", "arrays", "args", "needs", "versions", "seq", "out_shape",
-                 "out_dtype")
+    __slots__ = ("op", "inputs", "args", "needs", "versions", "seq", "out_shape", "out_dtype")
 
-    def __init__(self, op, inputs, arrays, args, needs, versions, out_data):
+    def __init__(self, op, inputs, args, needs, versions, out_data):
         self.op = op                # the Op class from ops.py
         self.inputs = inputs        # tuple of Tensors (or Python scalars) the op was applied to
-        self.arrays = arrays        # their arrays (scalars as they are): what array mode reads
         self.args = args            # non-tensor arguments (axis, shape, index...)
         self.needs = needs          # per input: does it want a gradient?
         self.versions = versions    # each input's version when recorded (in-place check)
@@ -143,11 +141,10 @@ def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def _head_grads(heads, head_grads, create_graph):
+def _head_grads(heads, head_grads):
     """The seed gradient of each head: ones (sum of a non-scalar) unless given.
 
-    Tensors for create_graph, arrays otherwise (what the walk carries). Also refuses heads
-    that were never recorded, before any work is done.
+    Also refuses heads that were never recorded, before any work is done.
     """
     if head_grads is None:
         head_grads = (None,) * len(heads)
@@ -166,15 +163,14 @@ def _head_grads(heads, head_grads, create_graph):
                 "(call .attach_grad() on them first)")
         if hg is None:
             d = h.data
-            hg = backend.xp_of(d).ones(d.shape, d.dtype)
-            seeds.append(_wrap(hg) if create_graph else hg)
-            continue
-        if not isinstance(hg, Tensor):
-            hg = tensor(hg, dtype=h.dtype, device=h.device)
-        if hg.shape != h.shape:
-            raise ShapeError(f"head_grad for head {i} has shape {hg.shape}, but the head "
-                             f"has shape {h.shape}: pass a gradient of the head's shape")
-        seeds.append(hg if create_graph else hg.data)
+            hg = _wrap(backend.xp_of(d).ones(d.shape, d.dtype))
+        else:
+            if not isinstance(hg, Tensor):
+                hg = tensor(hg, dtype=h.dtype, device=h.device)
+            if hg.shape != h.shape:
+                raise ShapeError(f"head_grad for head {i} has shape {hg.shape}, but the head "
+                                 f"has shape {h.shape}: pass a gradient of the head's shape")
+        seeds.append(hg)
     return seeds
 
 
@@ -185,9 +181,6 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     collected (intermediate tensors included) instead of leaves' `.grad` being touched.
     The walk pops nodes newest-first from a heap keyed by creation order, so each node runs
     only after every node that consumed its output has added its share of the gradient.
-    Gradients are Tensors for create_graph (the rules run on Tensors and are recorded) and
-    bare arrays otherwise (array mode: the same rules run on the inputs' arrays, so no
-    Tensor is built until the caller wraps the results).
     """
     pending = {}     # node -> [its output tensor, gradient summed so far]
     leaves = {}      # id(leaf or wanted tensor) -> [tensor, gradient summed so far]
@@ -204,10 +197,10 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             for x, g, need in zip(inputs, grads, needs):
                 if not need or g is None:
                     continue
-                xd = x.data
-                if g.shape != xd.shape:
+                gd, xd = g.data, x.data
+                if gd.shape != xd.shape:
                     g = sum_to(g, xd.shape)         # undo broadcasting: the only place it is done
-                if g.dtype is not xd.dtype and g.dtype != xd.dtype:
+                if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
                     g = cast(g, xd.dtype)           # a gradient has its tensor's dtype
                 node = x._node
                 if node is None:                    # a leaf: gradients gather here
@@ -243,26 +236,17 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             if op.saves_output:
                 if out._version:
                     _check_versions(node, out)
-                if not create_graph:
-                    out = out.data
             else:
                 out = None      # frees the output before its backward runs (W3 peak memory)
-            # The recorded arrays are the inputs' values when the op ran, even when a later
-            # `t[i] = v` gave t new data (and a new history): what the rule must read.
-            grads = op.backward(node, inputs if create_graph else node.arrays, out, g)
+            grads = op.backward(node, out, g)
             needs = node.needs
             if trace is not None:
-                trace.append(Step(node, _tensor(g), tuple(map(_tensor, grads))))
+                trace.append(Step(node, g, grads))
             if not retain_graph:
-                node.inputs = node.arrays = None    # frees the saved tensors (held a moment)
+                node.inputs = None      # frees the saved tensors (the local keeps them a moment)
     finally:
         _state.recording = saved
     return leaves
-
-
-def _tensor(g):
-    """A gradient as a Tensor (None stays None): array mode's arrays wrapped for display."""
-    return g if g is None or isinstance(g, Tensor) else _wrap(g)
 
 
 def _check_versions(node, out):
@@ -298,7 +282,7 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
     the backward pass so the gradients can be differentiated again (it implies retain_graph).
     """
     heads = _as_list(heads)
-    seeds = _head_grads(heads, head_grads, create_graph)
+    seeds = _head_grads(heads, head_grads)
     retain = retain_graph or create_graph
     leaves = _walk(heads, seeds, retain, create_graph)
     for x, g in leaves.values():
@@ -318,15 +302,15 @@ def _store_grad(x, g, create_graph):
         else:
             with _recording_as(True):   # backward may run outside record(): record the sum
                 x.grad = x.grad + g
-    elif x.grad is None or x.grad.data.shape != g.shape:     # g is an array from here on
-        x.grad = _wrap(g.copy())        # a copy: two leaves may share one gradient
+    elif x.grad is None or x.grad.data.shape != g.data.shape:
+        x.grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
     elif x.grad._node is not None:      # a create_graph gradient is on a graph: never mutate it
-        x.grad = _wrap(g.copy()) if req == "write" else _wrap(x.grad.data + g)
+        x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
     elif req == "write":
-        x.grad.data[...] = g            # in place, as MXNet: a held `.grad` sees it
+        x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
         x.grad._version += 1
     else:
-        x.grad.data += g
+        x.grad.data += g.data
         x.grad._version += 1
 
 
@@ -345,27 +329,25 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
             raise GraphError(
                 f"a variable of shape {v.shape} needs no gradient: call .attach_grad() on it "
                 "(or create it with requires_grad=True) before recording")
-    seeds = _head_grads(heads, head_grads, create_graph)
+    seeds = _head_grads(heads, head_grads)
     if retain_graph is None:
         retain_graph = create_graph
     wanted = {id(v): v for v in variables}
     found = _walk(heads, seeds, retain_graph or create_graph, create_graph, wanted)
     result = []
-    # the caller's head_grads stay theirs
-    seen = {id(_memory_root(s.data if create_graph else s)) for s in seeds}
+    seen = {id(_memory_root(s.data)) for s in seeds}    # the caller's head_grads stay theirs
     for v in variables:
         entry = found.get(id(v))
         if entry is None:
             result.append(_wrap(v.xp.zeros_like(v.data)))
             continue
         g = entry[1]
-        if not create_graph:    # an array: hand it out as one the caller may modify freely
-            root = id(_memory_root(g))
-            if root in seen or not _writeable(g):
-                g = g.copy()
-                root = id(g)
+        if not create_graph:    # hand out arrays the caller may modify without side effects
+            root = id(_memory_root(g.data))
+            if root in seen or not _writeable(g.data):
+                g = _wrap(g.data.copy())
+                root = id(g.data)
             seen.add(root)
-            g = _wrap(g)
         result.append(g)
     return result
 

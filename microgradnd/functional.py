@@ -32,7 +32,7 @@ class Alias(ops.Op):
         return x
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return (None,) if node.args[0][0] else (g,)
 
 

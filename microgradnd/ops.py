@@ -1,12 +1,10 @@
 """The primitive operations: each forward rule (on arrays) beside its backward rule.
 
-A backward rule receives the recorded node, its inputs, its output and the incoming gradient
-`g`, and returns one gradient per input (None where the input needs none). Each rule is
-written once, with operators and this module's functions, and runs in two modes: on Tensors
-with recording on (`create_graph=True`: the rule is recorded, so it can be differentiated
-again), or on the bare arrays (array mode, every other backward: no Tensor is built).
-Broadcasting and dtype are undone centrally by the backward walk in autograd.py, never here.
-Ops that are not primitives are composed at the bottom.
+A backward rule receives the recorded node, the op's output tensor and the incoming
+gradient `g`, and returns one gradient per input (None where the input needs none). Rules
+are written with Tensor operations, so recording them (`create_graph=True`) is all it takes
+to differentiate them again. Broadcasting and dtype are undone centrally by the backward
+walk in autograd.py, never here. Ops that are not primitives are composed at the bottom.
 """
 from __future__ import annotations
 
@@ -67,11 +65,7 @@ def _needs(x) -> bool:
 
 
 class Op:
-    """A primitive: subclasses define `forward(*arrays, *args)`, `backward(node, inputs, out, g)`.
-
-    `inputs` and `out` are Tensors when backward records itself (create_graph=True) and their
-    arrays otherwise; a rule written with operators and this module's functions runs on both.
-    """
+    """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
 
     name = "op"
     # True when backward uses the output (then it must stay unmodified); otherwise backward
@@ -88,8 +82,7 @@ class Op:
 def _record(op, out, inputs, args):
     """Attach a Node to `out` when recording and some input needs a gradient."""
     needs = tuple(_needs(x) for x in inputs)
-    arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
-    node = Node(op, inputs, arrays, args, needs,
+    node = Node(op, inputs, args, needs,
                 tuple(x._version if isinstance(x, Tensor) else None for x in inputs), out.data)
     out._node = node
     tape = _state.tape
@@ -99,17 +92,13 @@ def _record(op, out, inputs, args):
 
 def unary(op, x: Tensor, *args) -> Tensor:
     """Run a one-input op; record it if needed."""
-    if not isinstance(x, Tensor):
-        # Array mode: a backward rule running on bare arrays (see _walk in autograd.py) gets
-        # the forward's array and nothing else: no wrapping, no checks, nothing to record.
-        return op.forward(x, *args)
     try:
         out = _wrap(op.forward(x.data, *args))
     except ValueError as e:
         raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
     if _state.recording and (x._node is not None or x._req is not None):
         # _record inlined: a unary op's needs and versions are known without looping.
-        out._node = node = Node(op, (x,), (x.data,), args, _NEED_ONE, (x._version,), out.data)
+        out._node = node = Node(op, (x,), args, _NEED_ONE, (x._version,), out.data)
         tape = _state.tape
         if tape is not None:
             tape.nodes.append(node)
@@ -126,8 +115,6 @@ def binary(op, a, b) -> Tensor:
     # slow path, which turns arrays and lists into constant Tensors.
     if not ((ta is Tensor or ta is float or ta is int)
             and (tb is Tensor or tb is float or tb is int)):
-        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-            return op.forward(a, b)     # array mode, as in unary()
         a, b = _operands(a, b)
         ta = Tensor if isinstance(a, Tensor) else type(a)     # a subclass is a Tensor below
         tb = Tensor if isinstance(b, Tensor) else type(b)
@@ -150,7 +137,7 @@ def binary(op, a, b) -> Tensor:
         na = ta is Tensor and (a._node is not None or a._req is not None)
         nb = tb is Tensor and (b._node is not None or b._req is not None)
         if na or nb:
-            out._node = node = Node(op, (a, b), (ad, bd), (), (na, nb),
+            out._node = node = Node(op, (a, b), (), (na, nb),
                                     (a._version if ta is Tensor else None,
                                      b._version if tb is Tensor else None), out.data)
             tape = _state.tape
@@ -178,19 +165,6 @@ def _operands(a, b):
     return a, b
 
 
-# ---- for backward rules: values that are never differentiated ----
-
-
-def array_of(x):
-    """The array behind a rule's input, whether the rule runs on Tensors or on arrays."""
-    return x.data if isinstance(x, Tensor) else x
-
-
-def constant(a, like):
-    """The array `a` as a constant beside `like`: a Tensor in graph mode, the array otherwise."""
-    return _wrap(a) if isinstance(like, Tensor) else a
-
-
 # ---- elementwise arithmetic ----
 
 
@@ -201,7 +175,7 @@ class Add(Op):
     forward = staticmethod(operator.add)     # a + b, as a C call: no Python frame per op
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return g, g
 
 
@@ -212,7 +186,7 @@ class Sub(Op):
     forward = staticmethod(operator.sub)     # a - b, as a C call: no Python frame per op
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return g, (-g if node.needs[1] else None)
 
 
@@ -222,8 +196,8 @@ class Mul(Op):
     forward = staticmethod(operator.mul)     # a * b, as a C call: no Python frame per op
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        a, b = inputs
+    def backward(node, out, g):
+        a, b = node.inputs
         need_a, need_b = node.needs
         return (g * b if need_a else None), (g * a if need_b else None)
 
@@ -235,9 +209,9 @@ class Div(Op):
     forward = staticmethod(operator.truediv)     # a / b, as a C call: no Python frame per op
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        b = inputs[1]
-        if isinstance(b, _Scalar) and b:    # a nonzero scalar (x / 2): no inf, no errstate cost
+    def backward(node, out, g):
+        b = node.inputs[1]
+        if type(b) is not Tensor and b:     # a nonzero scalar (x / 2): no inf, no errstate cost
             return g / b, None
         with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
             ga = g / b
@@ -253,20 +227,19 @@ class Power(Op):
     forward = staticmethod(operator.pow)     # a ** b, as a C call: no Python frame per op
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        a, b = inputs
+    def backward(node, out, g):
+        a, b = node.inputs
         need_a, need_b = node.needs
-        scalar_b = isinstance(b, _Scalar)
-        if scalar_b and b == 2:     # the squared loss: skip a ** 1 and errstate
+        if type(b) is not Tensor and b == 2:    # the squared loss: skip a ** 1 and errstate
             ga = g * a
-            ga *= 2.0       # in place (a fresh result): one n-sized temporary fewer
+            ga *= 2.0       # in place (a fresh tensor): one n-sized temporary fewer
             return ga, None
         ga = gb = None
         # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
         with numpy.errstate(divide="ignore", invalid="ignore"):
             if need_a:
-                if not scalar_b:
-                    ga = g * where(array_of(b) == 0, 0.0, b * a ** (b - 1))
+                if isinstance(b, Tensor):
+                    ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
                 elif b == 0:
                     ga = g * 0.0
                 elif b == 1:
@@ -275,8 +248,8 @@ class Power(Op):
                     ga = g * (b * a ** (b - 1))
             if need_b:
                 out = a ** b        # recomputed: the output need not be kept for this rare case
-                if not isinstance(a, _Scalar):  # 0 ** b has slope 0 in b (b > 0): mask log(0)
-                    gb = g * where(array_of(a) == 0, 0.0, out * log(a))
+                if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
+                    gb = g * where(a.data == 0, 0.0, out * log(a))
                 else:
                     log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
                     gb = g * (out * log_a)
@@ -290,7 +263,7 @@ class Neg(Op):
     forward = staticmethod(operator.neg)     # -x
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return (-g,)
 
 
@@ -304,7 +277,7 @@ class Exp(Op):
         return numpy.exp(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return (g * out,)
 
 
@@ -319,9 +292,9 @@ class Log(Op):
             return numpy.log(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         with numpy.errstate(divide="ignore", invalid="ignore"):
-            return (g / inputs[0],)
+            return (g / node.inputs[0],)
 
 
 class Sqrt(Op):
@@ -334,7 +307,7 @@ class Sqrt(Op):
         return numpy.sqrt(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g * 0.5 / out,)
 
@@ -349,8 +322,9 @@ class Abs(Op):
         return numpy.abs(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (g * constant(numpy.sign(array_of(inputs[0])), g),)
+    def backward(node, out, g):
+        x = node.inputs[0]
+        return (g * _wrap(numpy.sign(x.data)),)
 
 
 class Tanh(Op):
@@ -363,7 +337,7 @@ class Tanh(Op):
         return numpy.tanh(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return (g * (1.0 - out * out),)
 
 
@@ -378,7 +352,7 @@ class Sigmoid(Op):
         return 0.5 * numpy.tanh(0.5 * x) + 0.5
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         return (g * (out * (1.0 - out)),)
 
 
@@ -390,9 +364,9 @@ class Relu(Op):
         return numpy.maximum(x, 0)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        x = array_of(inputs[0])
-        return (g * constant((x > 0).astype(x.dtype), g),)
+    def backward(node, out, g):
+        x = node.inputs[0]
+        return (g * _wrap((x.data > 0).astype(x.data.dtype)),)
 
 
 class Sin(Op):
@@ -403,8 +377,8 @@ class Sin(Op):
         return numpy.sin(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (g * cos(inputs[0]),)
+    def backward(node, out, g):
+        return (g * cos(node.inputs[0]),)
 
 
 class Cos(Op):
@@ -415,8 +389,8 @@ class Cos(Op):
         return numpy.cos(x)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (-g * sin(inputs[0]),)
+    def backward(node, out, g):
+        return (-g * sin(node.inputs[0]),)
 
 
 class Cast(Op):
@@ -428,8 +402,8 @@ class Cast(Op):
         return x.astype(dtype)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (cast(g, inputs[0].dtype),)
+    def backward(node, out, g):
+        return (cast(g, node.inputs[0].data.dtype),)
 
 
 class Where(Op):
@@ -443,7 +417,7 @@ class Where(Op):
         return backend.xp_of(cond).where(cond, a, b)
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         cond = node.args[0]
         return (where(cond, g, 0.0) if node.needs[0] else None,
                 where(cond, 0.0, g) if node.needs[1] else None)
@@ -461,8 +435,8 @@ class Reshape(Op):
         return x.reshape(shape)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (reshape(g, inputs[0].shape),)
+    def backward(node, out, g):
+        return (reshape(g, node.inputs[0].data.shape),)
 
 
 class Transpose(Op):
@@ -474,7 +448,7 @@ class Transpose(Op):
         return x.transpose(axes)
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         axes = node.args[0]
         if axes is None:
             return (transpose(g),)
@@ -490,8 +464,8 @@ class BroadcastTo(Op):
         return backend.xp_of(x).broadcast_to(x, shape)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (sum_to(g, inputs[0].shape),)
+    def backward(node, out, g):
+        return (sum_to(g, node.inputs[0].data.shape),)
 
 
 class SumTo(Op):
@@ -510,8 +484,8 @@ class SumTo(Op):
         return x.reshape(shape) if lead else x
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (broadcast_to(g, inputs[0].shape),)
+    def backward(node, out, g):
+        return (broadcast_to(g, node.inputs[0].data.shape),)
 
 
 def _is_basic(index) -> bool:
@@ -530,8 +504,8 @@ class GetItem(Op):
         return x[index]
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (index_add_to_zeros(g, node.args[0], inputs[0].shape),)
+    def backward(node, out, g):
+        return (index_add_to_zeros(g, node.args[0], node.inputs[0].data.shape),)
 
 
 class SetItem(Op):
@@ -547,11 +521,11 @@ class SetItem(Op):
         return out
 
     @staticmethod
-    def backward(node, inputs, out, g):
+    def backward(node, out, g):
         index = node.args[0]
         gx = gv = None
         if node.needs[0]:                   # overwritten elements no longer depend on x
-            keep = backend.xp_of(array_of(g)).ones(g.shape, bool)
+            keep = backend.xp_of(g.data).ones(g.data.shape, bool)
             keep[index] = False
             gx = where(keep, g, 0.0)
         if node.needs[1]:
@@ -575,7 +549,7 @@ class IndexAddToZeros(Op):
         return z
 
     @staticmethod
-    def backward(node, inputs, out, gg):
+    def backward(node, out, gg):
         return (getitem(gg, node.args[0]),)
 
 
@@ -588,8 +562,8 @@ class ToDevice(Op):
         return backend.to_device(x, device)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        return (to_device(g, backend.device_of(array_of(inputs[0]))),)
+    def backward(node, out, g):
+        return (to_device(g, node.inputs[0].device),)
 
 
 # ---- reductions ----
@@ -613,8 +587,8 @@ class Sum(Op):
         return x.sum(axis=axis, keepdims=keepdims)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        shape = inputs[0].shape
+    def backward(node, out, g):
+        shape = node.inputs[0].data.shape
         axis, keepdims = node.args
         if not keepdims:
             g = reshape(g, _keep_shape(shape, axis))
@@ -633,13 +607,13 @@ class Max(Op):
         return x.max(axis=axis, keepdims=keepdims)
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        x = array_of(inputs[0])
+    def backward(node, out, g):
+        x = node.inputs[0]
         axis, keepdims = node.args
-        keep = _keep_shape(x.shape, axis)
-        mask = x == x.max(axis=axis, keepdims=True)     # out is not kept: recompute
+        keep = _keep_shape(x.data.shape, axis)
+        mask = x.data == x.data.max(axis=axis, keepdims=True)   # out is not kept: recompute
         share = mask / mask.sum(axis=axis, keepdims=True)
-        return (reshape(g, keep) * constant(share.astype(x.dtype, copy=False), g),)
+        return (reshape(g, keep) * _wrap(share.astype(x.data.dtype, copy=False)),)
 
 
 # ---- linear algebra ----
@@ -647,7 +621,7 @@ class Max(Op):
 
 def _swap_last(x: Tensor) -> Tensor:
     """x with its last two axes exchanged (the matrix transpose of a batch)."""
-    ndim = x.ndim
+    ndim = x.data.ndim
     if ndim == 2:
         return unary(Transpose, x, None)
     return unary(Transpose, x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
@@ -669,10 +643,10 @@ class MatMul(Op):
             raise
 
     @staticmethod
-    def backward(node, inputs, out, g):
-        a, b = inputs
+    def backward(node, out, g):
+        a, b = node.inputs
         need_a, need_b = node.needs
-        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        a_vec, b_vec = a.data.ndim == 1, b.data.ndim == 1
         if a_vec and b_vec:
             return (g * b if need_a else None), (g * a if need_b else None)
         # Promote 1-D operands to matrices, as the forward did, then use the 2-D rules:
@@ -781,7 +755,7 @@ def cos(x: Tensor) -> Tensor:
 
 def cast(x: Tensor, dtype) -> Tensor:
     """x converted to `dtype`."""
-    if x.dtype == dtype:
+    if x.data.dtype == dtype:
         return x
     return unary(Cast, x, dtype)
 
@@ -792,9 +766,7 @@ def where(cond, a, b) -> Tensor:
         cond = cond.data
     like = a if isinstance(a, Tensor) else b
     if not isinstance(like, Tensor):
-        if type(a) in _Scalar and type(b) in _Scalar:   # exact: NumPy's float64 is a float
-            raise TypeError("where() needs a Tensor for a or b")
-        return Where.forward(a, b, cond)       # array mode (arrays or NumPy scalars): as unary()
+        raise TypeError("where() needs a Tensor for a or b")
     ad, bd = operand_data(a, like), operand_data(b, like)
     try:
         out = _wrap(Where.forward(ad, bd, cond))
@@ -809,7 +781,7 @@ def where(cond, a, b) -> Tensor:
 def reshape(x: Tensor, shape: tuple) -> Tensor:
     """The same values in a new shape; one dimension may be -1."""
     shape = tuple(map(operator.index, shape))   # accepts ints and 0-d int arrays, not floats
-    if x.shape == shape:
+    if x.data.shape == shape:
         return x
     try:
         return unary(Reshape, x, shape)
@@ -827,14 +799,14 @@ def transpose(x: Tensor, axes=None) -> Tensor:
 
 def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
     """x repeated along new or size-1 axes to `shape` (a view)."""
-    if x.shape == tuple(shape):
+    if x.data.shape == tuple(shape):
         return x
     return unary(BroadcastTo, x, tuple(shape))
 
 
 def sum_to(x: Tensor, shape: tuple) -> Tensor:
     """x summed down to `shape`: the inverse of broadcast_to."""
-    if x.shape == tuple(shape):
+    if x.data.shape == tuple(shape):
         return x
     return unary(SumTo, x, tuple(shape))
 
@@ -872,7 +844,7 @@ def index_add_to_zeros(g: Tensor, index, shape) -> Tensor:
 
 def to_device(x: Tensor, device: str) -> Tensor:
     """x copied to `device`; the gradient flows back across the copy."""
-    if backend.device_of(array_of(x)) == device:
+    if x.device == device:
         return x
     return unary(ToDevice, x, device)
 
