@@ -1,7 +1,25 @@
-"""Shared fixtures: `device` runs a test once per backend, skipping CUDA where it is absent."""
+"""Shared fixtures: `device` runs a test once per backend, skipping CUDA where it is absent.
+
+With MICROGRADND_FAKE_CUPY=1 the NumPy-backed CuPy stand-in of tests/fake_cupy.py is installed
+before microgradnd is imported, so the CUDA cases run (on the host) without a GPU.
+"""
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
 import pytest
 
-import microgradnd as mg
+FAKE_CUPY = os.environ.get("MICROGRADND_FAKE_CUPY") == "1"
+if FAKE_CUPY and "fake_cupy" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location("fake_cupy",
+                                                   Path(__file__).with_name("fake_cupy.py"))
+    sys.modules["fake_cupy"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["fake_cupy"])
+if FAKE_CUPY:
+    sys.modules["fake_cupy"].install()
+
+import microgradnd as mg  # noqa: E402 - after the fake CuPy, when asked for
 
 BACKENDS = [
     "cpu",

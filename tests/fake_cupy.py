@@ -1,0 +1,604 @@
+"""A NumPy-backed stand-in for CuPy: a test double that runs the CUDA code paths without a GPU.
+
+Not part of microgradnd. tests/conftest.py installs it as `cupy` and `cupyx` only when the
+environment variable MICROGRADND_FAKE_CUPY=1 is set (MICROGRADND_FAKE_CUPY_DEVICES=N fakes N
+GPUs). It copies the CuPy behaviours that break code written for NumPy, each from CuPy's own
+source (cupy/_core/core.pyx, _routines_indexing.pyx) or documentation:
+
+- `ndarray` is its own type, not a numpy.ndarray; `__array__` raises TypeError, so
+  numpy.asarray(gpu_array) fails; `.get()` copies to the host; `.device.id` is the GPU.
+- NumPy ufuncs on it return it (`__array_ufunc__`, `__call__` only: `numpy.add.at` and
+  `numpy.add.reduce` fail); a numpy.ndarray or a list in a ufunc raises TypeError.
+- NumPy functions dispatch (`__array_function__`) to the function of the same name here,
+  which refuses numpy.ndarray inputs; a NumPy function CuPy lacks raises TypeError.
+- Reductions, scalar indexing and ufuncs on 0-d arrays give 0-d arrays, never NumPy scalars.
+- Integer array indices wrap around instead of raising IndexError; `a[basic] = numpy_array`
+  fails (fill); `cupyx.scatter_add` refuses int64 values.
+- `__dlpack_device__` is (2, id), kDLCUDA, so host consumers (numpy.from_dlpack) refuse it.
+The data really live in host memory and every "kernel" is the NumPy call, so timings,
+asynchrony, streams, memory pools and kernel compilation are not modelled.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+import types
+from pathlib import Path
+
+import numpy
+
+__version__ = "14.0.0+fake"
+_N_DEVICES = int(os.environ.get("MICROGRADND_FAKE_CUPY_DEVICES", "1"))
+_current = [0]          # the current device id (CuPy keeps it per thread; one thread here)
+_SCALARS = (int, float, complex, bool, numpy.generic)
+
+
+class Device:
+    """cupy.cuda.Device: `with Device(i):` makes GPU i current for the block."""
+
+    def __init__(self, device=None):
+        self.id = _current[0] if device is None else int(device)
+        if not 0 <= self.id < _N_DEVICES:
+            raise RuntimeError(f"cudaErrorInvalidDevice: invalid device ordinal {self.id}")
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(_current[0])
+        _current[0] = self.id
+        return self
+
+    def __exit__(self, *exc):
+        _current[0] = self._saved.pop()
+
+    def use(self):
+        _current[0] = self.id
+
+    def synchronize(self):
+        pass
+
+    @property
+    def mem_info(self):
+        return (100 * 2**30, 141 * 2**30)
+
+    @property
+    def compute_capability(self):
+        return "90"
+
+    def __eq__(self, other):
+        return isinstance(other, Device) and other.id == self.id
+
+    def __hash__(self):
+        return hash(self.id)
+
+    def __repr__(self):
+        return f"<CUDA Device {self.id}>"
+
+
+class _MemoryPointer:
+    """What `a.data` is on CuPy: a device pointer (here the host address of the buffer)."""
+
+    def __init__(self, a):
+        self.ptr = a.__array_interface__["data"][0]
+
+
+def _unwrap(x):
+    """A fake array's NumPy buffer; a numpy.ndarray is refused, as CuPy refuses it."""
+    if isinstance(x, ndarray):
+        if x._dev != _current[0]:
+            raise ValueError(f"Array device must be same as the current device: array device "
+                             f"= {x._dev} while current = {_current[0]}")
+        return x._a
+    if isinstance(x, numpy.ndarray):
+        raise TypeError(f"Unsupported type {type(x)}")
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrap(v) for v in x)
+    return x
+
+
+def _wrap(a):
+    """NumPy results as fake arrays on the current device; NumPy scalars become 0-d arrays."""
+    if isinstance(a, numpy.generic):
+        a = numpy.asarray(a)
+    if isinstance(a, numpy.ndarray):
+        out = ndarray.__new__(ndarray)
+        out._a, out._dev = a, _current[0]
+        return out
+    if isinstance(a, tuple):
+        return tuple(_wrap(v) for v in a)
+    if isinstance(a, list):
+        return [_wrap(v) for v in a]
+    return a
+
+
+def _is_basic(index) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, numpy.integer))
+               for i in items)
+
+
+def _index(shape, index):
+    """The index as NumPy takes it; integer arrays wrap around (CuPy's take/scatter kernels)."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    out = []
+    for i in items:
+        if isinstance(i, ndarray):
+            i = i._a
+        elif isinstance(i, list):
+            i = numpy.asarray([v._a if isinstance(v, ndarray) else v for v in i])
+        out.append(i)
+    plain = all(i is not None and i is not Ellipsis for i in out) and len(out) <= len(shape)
+    if plain:
+        out = [i % shape[axis] if isinstance(i, numpy.ndarray) and i.dtype.kind in "iu"
+               and shape[axis] else i for axis, i in enumerate(out)]
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _should_use_rop(x, y) -> bool:
+    """CuPy's rule: defer to y's reflected method when y has the higher __array_priority__."""
+    return getattr(x, "__array_priority__", 0) < getattr(y, "__array_priority__", 0)
+
+
+def _binop(ufunc, reflected=False):
+    def op(self, other):
+        if not isinstance(other, ndarray) and _should_use_rop(self, other):
+            return NotImplemented
+        return ufunc(other, self) if reflected else ufunc(self, other)
+    return op
+
+
+def _inplace(ufunc):
+    def op(self, other):
+        return ufunc(self, other, out=self)
+    return op
+
+
+def _method(name):
+    def m(self, *args, **kwargs):
+        return _wrap(getattr(self._a, name)(*_unwrap(args), **kwargs))
+    m.__name__ = name
+    return m
+
+
+class ndarray:  # noqa: N801 - CuPy's name
+    """A 'GPU' array: NumPy data behind CuPy's interface and CuPy's refusals."""
+
+    __array_priority__ = 100        # CuPy's value: a Tensor (1000) wins `gpu_array + tensor`
+    __slots__ = ("_a", "_dev")
+
+    def __init__(self, shape, dtype=float):
+        self._a, self._dev = numpy.empty(shape, dtype), _current[0]
+
+    # ---- what CuPy refuses ----
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("Implicit conversion to a NumPy array is not allowed. "
+                        "Please use `.get()` to construct a NumPy array explicitly.")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method != "__call__":
+            return NotImplemented
+        for x in inputs:
+            if not isinstance(x, (ndarray, numpy.ndarray) + _SCALARS):
+                return NotImplemented
+        out = kwargs.get("out")
+        if out is not None:
+            out = out if isinstance(out, tuple) else (out,)
+            kwargs["out"] = tuple(_unwrap(o) for o in out)
+        result = ufunc(*_unwrap(inputs), **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return _wrap(result)
+
+    def __array_function__(self, func, types, args, kwargs):
+        module = sys.modules[__name__]
+        for part in func.__module__.split(".")[1:]:
+            module = getattr(module, part, None)
+        impl = getattr(module, func.__name__, None)
+        if impl is None or impl is func or any(t not in (ndarray, numpy.ndarray) for t in types):
+            return NotImplemented
+        return impl(*args, **kwargs)
+
+    # ---- attributes ----
+
+    shape = property(lambda self: self._a.shape)
+    ndim = property(lambda self: self._a.ndim)
+    size = property(lambda self: self._a.size)
+    dtype = property(lambda self: self._a.dtype)
+    itemsize = property(lambda self: self._a.itemsize)
+    nbytes = property(lambda self: self._a.nbytes)
+    strides = property(lambda self: self._a.strides)
+    flags = property(lambda self: self._a.flags)
+    T = property(lambda self: _wrap(self._a.T))
+    device = property(lambda self: Device(self._dev))
+    data = property(lambda self: _MemoryPointer(self._a))
+    base = property(lambda self: None if self._a.base is None else _wrap(self._a.base))
+
+    @shape.setter
+    def shape(self, value):
+        self._a.shape = value
+
+    # ---- host transfer and Python conversions (CuPy copies to the host for these) ----
+
+    def get(self, stream=None, order="C", out=None):
+        return numpy.array(self._a, order=order)
+
+    def set(self, arr, stream=None):
+        if not isinstance(arr, numpy.ndarray):
+            raise TypeError("Only numpy.ndarray can be set to cupy.ndarray")
+        self._a[...] = arr
+
+    def item(self):
+        return self._a.item()
+
+    def tolist(self):
+        return self._a.tolist()
+
+    def __int__(self):
+        return int(self._a)
+
+    def __float__(self):
+        return float(self._a)
+
+    def __complex__(self):
+        return complex(self._a)
+
+    def __bool__(self):
+        return bool(self._a)
+
+    def __len__(self):
+        if self._a.ndim == 0:
+            raise TypeError("len() of unsized object")
+        return len(self._a)
+
+    def __iter__(self):
+        if self._a.ndim == 0:
+            raise TypeError("iteration over a 0-d array")
+        return (self[i] for i in range(len(self._a)))
+
+    def __repr__(self):
+        return repr(self._a)
+
+    def __str__(self):
+        return str(self._a)
+
+    def __format__(self, spec):
+        return format(self._a, spec)
+
+    def __copy__(self):
+        return self.copy()
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def __reduce__(self):
+        return array, (self.get(),)
+
+    # ---- indexing ----
+
+    def __getitem__(self, index):
+        return _wrap(self._a[_index(self._a.shape, index)])
+
+    def __setitem__(self, index, value):
+        if isinstance(value, ndarray):
+            value = value._a
+        elif not isinstance(value, _SCALARS):
+            if _is_basic(index) and numpy.ndim(value) > 0:
+                # CuPy fills a basic selection with a scalar only (ndarray.fill)
+                raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        self._a[_index(self._a.shape, index)] = value
+
+    # ---- operators: through the ufuncs, as CuPy does ----
+
+    __add__, __radd__ = _binop(numpy.add), _binop(numpy.add, True)
+    __sub__, __rsub__ = _binop(numpy.subtract), _binop(numpy.subtract, True)
+    __mul__, __rmul__ = _binop(numpy.multiply), _binop(numpy.multiply, True)
+    __truediv__, __rtruediv__ = _binop(numpy.true_divide), _binop(numpy.true_divide, True)
+    __floordiv__, __rfloordiv__ = _binop(numpy.floor_divide), _binop(numpy.floor_divide, True)
+    __mod__, __rmod__ = _binop(numpy.remainder), _binop(numpy.remainder, True)
+    __pow__, __rpow__ = _binop(numpy.power), _binop(numpy.power, True)
+    __matmul__, __rmatmul__ = _binop(numpy.matmul), _binop(numpy.matmul, True)
+    __and__, __or__, __xor__ = (_binop(numpy.bitwise_and), _binop(numpy.bitwise_or),
+                                _binop(numpy.bitwise_xor))
+    __rand__, __ror__ = _binop(numpy.bitwise_and, True), _binop(numpy.bitwise_or, True)
+    __lt__, __le__ = _binop(numpy.less), _binop(numpy.less_equal)
+    __gt__, __ge__ = _binop(numpy.greater), _binop(numpy.greater_equal)
+    __eq__, __ne__ = _binop(numpy.equal), _binop(numpy.not_equal)
+    __hash__ = None
+    __iadd__, __isub__ = _inplace(numpy.add), _inplace(numpy.subtract)
+    __imul__, __itruediv__ = _inplace(numpy.multiply), _inplace(numpy.true_divide)
+    __ipow__ = _inplace(numpy.power)
+
+    def __neg__(self):
+        return numpy.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return numpy.absolute(self)
+
+    def __invert__(self):
+        return numpy.invert(self)
+
+    # ---- methods ----
+
+    def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
+        out = self._a.astype(dtype, order=order, copy=copy)
+        return self if out is self._a else _wrap(out)
+
+    def reshape(self, *shape, order="C"):
+        return _wrap(self._a.reshape(*shape, order=order))
+
+    def fill(self, value):
+        if isinstance(value, numpy.ndarray) and value.shape != ():
+            raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        self._a.fill(value.item() if isinstance(value, ndarray) else value)
+
+    def dot(self, b, out=None):
+        return globals()["dot"](self, b, out=out)
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        # The buffer is host memory: hand NumPy's capsule out, but say kDLCUDA below.
+        return self._a.__dlpack__()
+
+    def __dlpack_device__(self):
+        return (2, self._dev)
+
+    for _name in ("sum", "max", "min", "mean", "prod", "any", "all", "argmax", "argmin",
+                  "cumsum", "var", "std", "transpose", "copy", "ravel", "flatten", "squeeze",
+                  "swapaxes", "take", "repeat", "clip", "nonzero", "round", "conj", "view",
+                  "argsort", "sort"):
+        locals()[_name] = _method(_name)
+    del _name
+
+
+ndarray.__module__ = "cupy"     # as CuPy's: code that sniffs the module name sees "cupy"
+
+
+# ---- module functions: NumPy's, on fake arrays only (numpy.ndarray inputs are refused) ----
+
+
+def _function(name):
+    npfunc = getattr(numpy, name)
+
+    @functools.wraps(npfunc)
+    def f(*args, **kwargs):
+        return _wrap(npfunc(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+    return f
+
+
+def _ufunc(name):
+    npfunc = getattr(numpy, name)
+
+    def f(*args, **kwargs):
+        for x in args:
+            if not isinstance(x, (ndarray, numpy.ndarray) + _SCALARS):
+                raise TypeError(f"Unsupported type {type(x)}")
+        out = kwargs.pop("out", None)
+        if out is not None:
+            npfunc(*_unwrap(args), out=_unwrap(out), **kwargs)
+            return out
+        return _wrap(npfunc(*_unwrap(args), **kwargs))
+    f.__name__ = name
+    return f
+
+
+_UFUNCS = ("add subtract multiply divide true_divide floor_divide power negative remainder "
+           "exp log log1p expm1 sqrt square abs absolute sign tanh sinh cosh sin cos tan arctan "
+           "maximum minimum fmax fmin equal not_equal less less_equal greater greater_equal "
+           "isnan isinf isfinite logical_and logical_or logical_not invert bitwise_and "
+           "bitwise_or matmul floor ceil rint reciprocal").split()
+_FUNCTIONS = ("where broadcast_to stack concatenate sum mean amax amin max min prod argmax "
+              "argmin dot reshape transpose shape ndim argsort sort allclose array_equal "
+              "unravel_index squeeze expand_dims clip cumsum any all outer einsum tensordot "
+              "moveaxis swapaxes ravel nonzero count_nonzero isclose zeros_like ones_like "
+              "empty_like full_like broadcast_arrays atleast_1d atleast_2d vstack hstack tile "
+              "repeat take diag trace var std inner vdot array_split split flip copy").split()
+_CREATION = "zeros ones empty full arange linspace eye identity".split()
+
+for _n in _UFUNCS:
+    globals()[_n] = _ufunc(_n)
+for _n in _FUNCTIONS:
+    globals()[_n] = _function(_n)
+
+
+def _creation(name):
+    npfunc = getattr(numpy, name)
+
+    @functools.wraps(npfunc)
+    def f(*args, **kwargs):
+        return _wrap(npfunc(*args, **kwargs))
+    return f
+
+
+for _n in _CREATION:
+    globals()[_n] = _creation(_n)
+for _n in ("float16 float32 float64 int8 int16 int32 int64 uint8 uint32 uint64 bool_ complex64 "
+           "complex128 dtype newaxis pi e inf nan intp result_type can_cast promote_types "
+           "issubdtype finfo iinfo").split():
+    globals()[_n] = getattr(numpy, _n)
+del _n
+
+
+def array(obj, dtype=None, copy=True, order="K", ndmin=0):
+    """A new array on the current device from host data or another fake array."""
+    if isinstance(obj, ndarray):
+        if obj._dev == _current[0] and not copy:
+            return obj.astype(dtype, copy=False) if dtype is not None else obj
+        return _wrap(numpy.array(obj._a, dtype=dtype, order=order, ndmin=ndmin))
+    if isinstance(obj, (list, tuple)) and any(isinstance(v, ndarray) for v in obj):
+        obj = [v.get() if isinstance(v, ndarray) else v for v in obj]
+    return _wrap(numpy.array(obj, dtype=dtype, order=order, ndmin=ndmin))
+
+
+def asarray(a, dtype=None, order=None, blocking=False):
+    """`a` itself when it is already on the current device with that dtype, else a copy."""
+    return array(a, dtype=dtype, copy=False, order=order or "K")
+
+
+def asnumpy(a, stream=None, order="C", out=None, blocking=True):
+    """A host copy (cupy.asnumpy takes NumPy arrays too)."""
+    return a.get(order=order) if isinstance(a, ndarray) else numpy.asarray(a, order=order)
+
+
+def get_array_module(*args):
+    return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else numpy
+
+
+def from_dlpack(x, *, device=None, copy=None):
+    """Zero-copy import of a kDLCUDA producer (here: one whose buffer is host memory)."""
+    if isinstance(x, ndarray):
+        return x
+    kind, dev = x.__dlpack_device__()
+    if int(kind) not in (2, 3, 13):
+        raise RuntimeError(f"CuPy cannot import a DLPack tensor on device type {kind} (host)")
+
+    class _OnHost:          # the fake's buffers are host memory: let NumPy read the capsule
+        def __dlpack__(self, **kwargs):
+            return x.__dlpack__()
+
+        def __dlpack_device__(self):
+            return (1, 0)
+
+    with Device(dev):
+        return _wrap(numpy.from_dlpack(_OnHost()))
+
+
+fromDlpack = from_dlpack  # noqa: N816 - CuPy's old name
+
+
+# ---- cupy.random ----
+
+random = types.ModuleType("cupy.random")
+_rng = [numpy.random.RandomState(0)]
+
+
+def _draw(method, *params, size=None, dtype=numpy.float64):
+    dtype = numpy.dtype(dtype)
+    if dtype not in (numpy.float32, numpy.float64):
+        raise TypeError(f"cupy.random draws float32 or float64 only, got {dtype}")
+    # CuPy gives a 0-d array for size=None (NumPy a Python float)
+    return _wrap(numpy.asarray(getattr(_rng[0], method)(*_unwrap(params), size=size), dtype))
+
+
+random.seed = lambda seed=None: _rng.__setitem__(0, numpy.random.RandomState(seed))
+random.normal = lambda loc=0.0, scale=1.0, size=None, dtype=float: \
+    _draw("normal", loc, scale, size=size, dtype=dtype)
+random.uniform = lambda low=0.0, high=1.0, size=None, dtype=float: \
+    _draw("uniform", low, high, size=size, dtype=dtype)
+random.standard_normal = lambda size=None, dtype=float: \
+    _draw("standard_normal", size=size, dtype=dtype)
+random.randn = lambda *size, dtype=float: _draw("standard_normal", size=size, dtype=dtype)
+random.rand = lambda *size, dtype=float: _draw("random_sample", size=size, dtype=dtype)
+random.random = lambda size=None, dtype=float: _draw("random_sample", size=size, dtype=dtype)
+random.randint = lambda low, high=None, size=None, dtype=int: \
+    _wrap(_rng[0].randint(low, high, size).astype(dtype))
+random.permutation = lambda a: _wrap(_rng[0].permutation(_unwrap(a)))
+random.shuffle = lambda a: _rng[0].shuffle(a._a)
+
+
+# ---- cupy.cuda ----
+
+cuda = types.ModuleType("cupy.cuda")
+cuda.Device = Device
+runtime = types.ModuleType("cupy.cuda.runtime")
+cuda.runtime = runtime
+runtime.cudaDevAttrMemoryClockRate = 36
+runtime.cudaDevAttrGlobalMemoryBusWidth = 37
+_ATTRIBUTES = {36: 3_201_000, 37: 6144}   # an H200's HBM3e: kHz and bits
+
+
+def _check_device(device):
+    if not 0 <= device < _N_DEVICES:
+        raise RuntimeError(f"cudaErrorInvalidDevice: invalid device ordinal {device}")
+
+
+def _device_attribute(attrib, device):
+    _check_device(device)
+    return _ATTRIBUTES.get(attrib, 0)
+
+
+def _device_properties(device):
+    _check_device(device)
+    return {"name": b"Fake H200 (NumPy-backed test double)", "totalGlobalMem": 141 * 2**30,
+            "major": 9, "minor": 0, "multiProcessorCount": 132}
+
+
+runtime.getDeviceCount = lambda: _N_DEVICES
+runtime.deviceGetAttribute = _device_attribute
+runtime.getDeviceProperties = _device_properties
+runtime.runtimeGetVersion = lambda: 13000
+runtime.getDevice = lambda: _current[0]
+
+
+class Stream:
+    """cupy.cuda.Stream: everything here is already finished."""
+
+    null = None
+
+    def synchronize(self):
+        pass
+
+
+class Event:
+    """cupy.cuda.Event, timing with the host clock."""
+
+    def record(self, stream=None):
+        import time
+        self.t = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+
+Stream.null = Stream()
+cuda.Stream, cuda.Event = Stream, Event
+cuda.get_current_stream = lambda device=None: Stream.null
+cuda.get_elapsed_time = lambda start, end: (end.t - start.t) * 1e3
+
+
+# ---- cupyx ----
+
+cupyx = types.ModuleType("cupyx")
+
+
+def _scatter_add(a, slices, value):
+    """a[slices] += value with repeated indices accumulating (CuPy's atomicAdd types only)."""
+    if not isinstance(a, ndarray):
+        raise TypeError(f"Unsupported type {type(a)}")
+    v = value._a if isinstance(value, ndarray) else numpy.asarray(value, a.dtype)
+    if v.dtype not in (numpy.int32, numpy.float16, numpy.float32, numpy.float64,
+                       numpy.uint32, numpy.uint64):
+        raise TypeError("scatter_add only supports int32, float16, float32, float64, "
+                        "uint32, uint64, as data type")
+    numpy.add.at(a._a, _index(a.shape, slices), v)
+
+
+cupyx.scatter_add = _scatter_add
+
+
+# ---- installing ----
+
+_SHIM = ('import importlib.util, sys\n'
+         'if "fake_cupy" not in sys.modules:\n'
+         '    spec = importlib.util.spec_from_file_location("fake_cupy", {path!r})\n'
+         '    sys.modules["fake_cupy"] = importlib.util.module_from_spec(spec)\n'
+         '    spec.loader.exec_module(sys.modules["fake_cupy"])\n'
+         'sys.modules["fake_cupy"].install()\n')
+
+
+def install() -> None:
+    """Make `import cupy` and `import cupyx` give the fake, here and in child processes."""
+    me = sys.modules[__name__]
+    sys.modules.update({"cupy": me, "cupy.random": random, "cupy.cuda": cuda,
+                        "cupy.cuda.runtime": runtime, "cupyx": cupyx})
+    if "MICROGRADND_FAKE_CUPY_SHIMS" not in os.environ:
+        # Subprocesses (the examples' smoke tests) find shim modules that load this file.
+        shims = tempfile.mkdtemp(prefix="fake_cupy_")
+        for name in ("cupy", "cupyx"):
+            Path(shims, f"{name}.py").write_text(_SHIM.format(path=str(Path(__file__).resolve())))
+        os.environ["MICROGRADND_FAKE_CUPY_SHIMS"] = shims
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in (shims, os.environ.get("PYTHONPATH")) if p)
