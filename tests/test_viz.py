@@ -62,12 +62,13 @@ def test_chapter_loss_nodes_edges_and_labels(device):
     assert len(edges) == 5 + 10
     assert len(set(edges)) == len(edges)
     by_label = {lab.split("\\n")[0]: k for k, lab in tensors.items()}
-    assert tensors[by_label["w"]] == "w\\n(2, 1) float32\\nvariable, grad_req='write'"
-    assert tensors[by_label["X"]] == "X\\n(3, 2) float32\\nconstant"
+    on = "" if device == "cpu" else "\\ncuda:0"      # a GPU tensor's label names its device
+    assert tensors[by_label["w"]] == "w\\n(2, 1) float32\\nvariable, grad_req='write'" + on
+    assert tensors[by_label["X"]] == "X\\n(3, 2) float32\\nconstant" + on
     assert "fillcolor=lightblue" in nodes[by_label["b"]]
     assert "fillcolor=lightgrey" in nodes[by_label["X"]]
     out = [k for k, v in nodes.items() if "fillcolor=palegreen" in v]
-    assert [tensors[k] for k in out] == ["(3, 1) float32"]
+    assert [tensors[k] for k in out] == ["(3, 1) float32" + on]
     # data flows from w into matmul, and from div into the loss
     matmul = next(k for k, v in ops.items() if v == "matmul")
     div = next(k for k, v in ops.items() if v == "div")
