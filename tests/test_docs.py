@@ -1,6 +1,7 @@
 """Every ```python block of every docs/*.md page runs, in order, one namespace per page.
 
-A block whose first line is `# requires: cuda` is skipped without a GPU. On the pages in
+A block whose first line is `# requires: cuda` is skipped without a GPU, and one whose first line
+is `# requires: cuda, torch-cuda` also without a CUDA build of PyTorch. On the pages in
 OUTPUT_CHECKED, a ```text block right after a python block must be exactly what it printed.
 """
 import contextlib
@@ -23,6 +24,15 @@ OUTPUT_CHECKED = {"../README.md", "index.md", "internals.md", "adding-an-op.md",
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.S | re.M)
 
 
+def _torch_cuda() -> bool:
+    """Can PyTorch reach a GPU (a CPU-only build cannot take a GPU tensor through DLPack)?"""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
 def blocks(text: str):
     """(language, code, following text block or None) for each fenced block of a page."""
     found = [(m.group(1), m.group(2), m.end(), m.start()) for m in FENCE.finditer(text)]
@@ -42,6 +52,8 @@ def test_page_runs(page, monkeypatch):
         if lang != "python":
             continue
         if code.startswith("# requires: cuda") and not mg.cuda_is_available():
+            continue
+        if code.startswith("# requires: cuda, torch-cuda") and not _torch_cuda():
             continue
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
