@@ -20,6 +20,7 @@ asynchrony, streams, memory pools and kernel compilation are not modelled.
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import os
 import sys
@@ -31,6 +32,7 @@ import numpy
 
 __version__ = "14.0.0+fake"
 _N_DEVICES = int(os.environ.get("MICROGRADND_FAKE_CUPY_DEVICES", "1"))
+_importing = [False]    # True while from_dlpack below reads a capsule
 _current = [0]          # the current device id (CuPy keeps it per thread; one thread here)
 _SCALARS = (int, float, complex, bool, numpy.generic)
 
@@ -114,7 +116,7 @@ def _wrap(a):
 
 def _is_basic(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, numpy.integer))
+    return builtins.all(i is None or i is Ellipsis or isinstance(i, (int, slice, numpy.integer))
                for i in items)
 
 
@@ -128,8 +130,8 @@ def _index(shape, index):
         elif isinstance(i, list):
             i = numpy.asarray([v._a if isinstance(v, ndarray) else v for v in i])
         out.append(i)
-    plain = all(i is not None and i is not Ellipsis for i in out) and len(out) <= len(shape)
-    if plain:
+    plain = builtins.all(i is not None and i is not Ellipsis for i in out)
+    if plain and len(out) <= len(shape):
         out = [i % shape[axis] if isinstance(i, numpy.ndarray) and i.dtype.kind in "iu"
                and shape[axis] else i for axis, i in enumerate(out)]
     return tuple(out) if isinstance(index, tuple) else out[0]
@@ -196,7 +198,8 @@ class ndarray:  # noqa: N801 - CuPy's name
         for part in func.__module__.split(".")[1:]:
             module = getattr(module, part, None)
         impl = getattr(module, func.__name__, None)
-        if impl is None or impl is func or any(t not in (ndarray, numpy.ndarray) for t in types):
+        foreign = builtins.any(t not in (ndarray, numpy.ndarray) for t in types)
+        if impl is None or impl is func or foreign:
             return NotImplemented
         return impl(*args, **kwargs)
 
@@ -340,7 +343,12 @@ class ndarray:  # noqa: N801 - CuPy's name
         return globals()["dot"](self, b, out=out)
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        # The buffer is host memory: hand NumPy's capsule out, but say kDLCUDA below.
+        # The buffer is host memory, so NumPy's capsule would say kDLCPU: only this module's
+        # from_dlpack may take it; any other consumer is refused, as a host reader of a real
+        # GPU capsule would be.
+        if not _importing[0]:
+            raise BufferError("fake CuPy: this array is on a CUDA device (kDLCUDA); a host "
+                              "consumer cannot read its DLPack capsule")
         return self._a.__dlpack__()
 
     def __dlpack_device__(self):
@@ -428,7 +436,7 @@ def array(obj, dtype=None, copy=True, order="K", ndmin=0):
         if obj._dev == _current[0] and not copy:
             return obj.astype(dtype, copy=False) if dtype is not None else obj
         return _wrap(numpy.array(obj._a, dtype=dtype, order=order, ndmin=ndmin))
-    if isinstance(obj, (list, tuple)) and any(isinstance(v, ndarray) for v in obj):
+    if isinstance(obj, (list, tuple)) and builtins.any(isinstance(v, ndarray) for v in obj):
         obj = [v.get() if isinstance(v, ndarray) else v for v in obj]
     return _wrap(numpy.array(obj, dtype=dtype, order=order, ndmin=ndmin))
 
@@ -444,7 +452,7 @@ def asnumpy(a, stream=None, order="C", out=None, blocking=True):
 
 
 def get_array_module(*args):
-    return sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else numpy
+    return sys.modules[__name__] if builtins.any(isinstance(a, ndarray) for a in args) else numpy
 
 
 def from_dlpack(x, *, device=None, copy=None):
@@ -462,8 +470,12 @@ def from_dlpack(x, *, device=None, copy=None):
         def __dlpack_device__(self):
             return (1, 0)
 
-    with Device(dev):
-        return _wrap(numpy.from_dlpack(_OnHost()))
+    _importing[0] = True
+    try:
+        with Device(dev):
+            return _wrap(numpy.from_dlpack(_OnHost()))
+    finally:
+        _importing[0] = False
 
 
 fromDlpack = from_dlpack  # noqa: N816 - CuPy's old name
