@@ -108,16 +108,19 @@ def _gpu_id(device: str) -> int:
     return int(device[5:])
 
 
+_HOST = (numpy.ndarray, numpy.generic)     # a 0-d comparison on the host gives a numpy.bool_
+
+
 def device_of(array) -> str:
-    """'cpu' for a NumPy array, 'cuda:N' for a CuPy array."""
-    if isinstance(array, numpy.ndarray):
+    """'cpu' for a NumPy array or scalar, 'cuda:N' for a CuPy array."""
+    if isinstance(array, _HOST):
         return "cpu"
     return f"cuda:{array.device.id}"
 
 
 def xp_of(array):
-    """The array module (numpy or cupy) that owns `array`."""
-    if isinstance(array, numpy.ndarray):
+    """The array module (numpy or cupy) that owns `array` (numpy for NumPy scalars too)."""
+    if isinstance(array, _HOST):
         return numpy
     return _import_cupy() or numpy
 
