@@ -2,7 +2,8 @@
 
 The fake refuses what CuPy refuses (implicit host conversion, NumPy arrays in GPU ufuncs, ...),
 so engine code written for NumPy only fails here as it would on a GPU. The first tests pin
-those refusals; the last runs every CUDA-parametrized test under the fake in a subprocess.
+those refusals; the last runs every CUDA-parametrized test under the fake in a subprocess, with
+the whole op table (CPU cases too: CPU code must not reach for CuPy just because it imports).
 """
 import importlib.util
 import os
@@ -71,7 +72,7 @@ def test_cuda_cases_pass_under_the_fake():
     env = dict(os.environ, MICROGRADND_FAKE_CUPY="1")
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-o", "addopts=", "-p", "no:cacheprovider",
-         "-k", "cuda", "--ignore", str(Path(__file__)), "tests"],
+         "-k", "cuda or test_ops", "--ignore", str(Path(__file__)), "tests"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-2000:]
