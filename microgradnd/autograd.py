@@ -199,11 +199,10 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             for x, g, need in zip(inputs, grads, needs):
                 if not need or g is None:
                     continue
-                gd, xd = g.data, x.data
-                if gd.shape != xd.shape:
-                    g = sum_to(g, xd.shape)         # undo broadcasting: the only place it is done
-                if gd.dtype is not xd.dtype and gd.dtype != xd.dtype:
-                    g = cast(g, xd.dtype)           # a gradient has its tensor's dtype
+                if g.data.shape != x.data.shape:
+                    g = sum_to(g, x.data.shape)     # undo broadcasting: the only place it is done
+                if g.data.dtype is not x.data.dtype and g.data.dtype != x.data.dtype:
+                    g = cast(g, x.data.dtype)       # a gradient has its tensor's dtype
                 node = x._node
                 if node is None:                    # a leaf: gradients gather here
                     entry = leaves.get(id(x))
@@ -218,6 +217,7 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                         push(heap, (-node.seq, node))
                     else:
                         entry[1] = entry[1] + g
+            x = None        # the loop variable must not keep the last input alive (memory)
             if not heap:
                 break
             node = pop(heap)[1]

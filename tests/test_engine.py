@@ -2,6 +2,7 @@
 import gc
 import sys
 import threading
+import tracemalloc
 import weakref
 
 import numpy
@@ -315,6 +316,26 @@ def test_backward_frees_saved_tensors():
     assert ref() is not None                 # the mul node still needs h
     y.backward()
     assert ref() is None
+
+
+def test_backward_needs_no_more_memory_than_the_forward_held():
+    """Each saved vector is freed as soon as its node has run, so peak memory does not grow."""
+    n = 100_000
+    X, y = mg.tensor(numpy.ones((n, 3))), mg.tensor(numpy.ones(n))
+    w, b = var(numpy.ones((3, 1))), var(numpy.zeros(1))
+    tracemalloc.start()
+    try:
+        with autograd.record():
+            loss = ((X.dot(w) + b - y.reshape(-1, 1)) ** 2).sum()
+        held, _ = tracemalloc.get_traced_memory()          # Xw, +b, -y, **2: four n-vectors
+        tracemalloc.reset_peak()
+        loss.backward()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    vector = n * 8
+    assert held < 4.1 * vector
+    assert peak < held + 0.1 * vector        # no n-sized temporary beyond what forward held
 
 
 def test_dropping_the_output_frees_the_graph_without_gc():
