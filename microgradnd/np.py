@@ -208,15 +208,15 @@ class _Random:
     def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None) -> Tensor:
         """Samples of N(loc, scale²) of shape `size`."""
         device = backend.normalize_device(device)
-        draws = backend.random_state(device).normal(_param(loc), _param(scale), size)
-        return _drawn(draws, _float_dtype(dtype), device)
+        return _wrap(backend.random_normal(_param(loc), _param(scale), size,
+                                           _float_dtype(dtype), device))
 
     @staticmethod
     def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None) -> Tensor:
         """Samples of the uniform distribution on [low, high) of shape `size`."""
         device = backend.normalize_device(device)
-        draws = backend.random_state(device).uniform(_param(low), _param(high), size)
-        return _drawn(draws, _float_dtype(dtype), device)
+        return _wrap(backend.random_uniform(_param(low), _param(high), size,
+                                            _float_dtype(dtype), device))
 
     @staticmethod
     def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
