@@ -101,20 +101,6 @@ def _open_walls(walls):
         wall[0] = False
 
 
-def _own(grads, create_graph):
-    """Results the caller may modify: copy arrays that are views or returned twice."""
-    if create_graph:
-        return grads
-    seen, result = set(), []
-    for g in grads:
-        d = g.data
-        if d.base is not None or not getattr(d.flags, "writeable", True) or id(d) in seen:
-            g = _wrap(d.copy())
-        seen.add(id(g.data))
-        result.append(g)
-    return result
-
-
 # ---- the transforms ----
 
 
@@ -142,7 +128,6 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             out = _scalar_output(f(*args, **kwargs), "grad")
         grads = _differentiate([out], xs, None, create_graph)
         _open_walls(walls)
-        grads = _own(grads, create_graph)
         value = out if create_graph else out.detach()
         return value, (grads[0] if single else tuple(grads))
 
@@ -182,7 +167,7 @@ def hvp(f: Callable, x, v) -> Tensor:
         (g,) = _differentiate([out], [xv], None, create_graph=True)
     (hv,) = _differentiate([g], [xv], [v], create_graph)
     _open_walls(walls)
-    return _own([hv], create_graph)[0]
+    return hv
 
 
 def hessian(f: Callable) -> Callable:
