@@ -212,25 +212,24 @@ def seed(s: int) -> None:
 
 def random_normal(loc=0.0, scale=1.0, size=None, dtype=numpy.float32, device: str = "cpu"):
     """Draws from N(loc, scale²) as an array of `dtype` on `device`, drawn where they land."""
-    if device == "cpu":
-        return numpy.asarray(numpy.random.normal(loc, scale, size), dtype=dtype)
-    cupy = _import_cupy()
-    with cupy.cuda.Device(_gpu_id(device)):
-        loc, scale = _on_gpu(cupy, loc), _on_gpu(cupy, scale)
-        # CuPy draws float32 directly; NumPy would draw float64 and convert.
-        return cupy.asarray(cupy.random.normal(loc, scale, size, dtype=_float_dtype(dtype)),
-                            dtype=dtype)
+    return _draw("normal", loc, scale, size, dtype, device)
 
 
 def random_uniform(low=0.0, high=1.0, size=None, dtype=numpy.float32, device: str = "cpu"):
     """Draws from U[low, high) as an array of `dtype` on `device`, drawn where they land."""
+    return _draw("uniform", low, high, size, dtype, device)
+
+
+def _draw(distribution: str, a, b, size, dtype, device: str):
+    """numpy.random.<distribution>(a, b, size) or its CuPy twin, as an array of `dtype`."""
     if device == "cpu":
-        return numpy.asarray(numpy.random.uniform(low, high, size), dtype=dtype)
+        return numpy.asarray(getattr(numpy.random, distribution)(a, b, size), dtype=dtype)
     cupy = _import_cupy()
     with cupy.cuda.Device(_gpu_id(device)):
-        low, high = _on_gpu(cupy, low), _on_gpu(cupy, high)
-        return cupy.asarray(cupy.random.uniform(low, high, size, dtype=_float_dtype(dtype)),
-                            dtype=dtype)
+        a, b = _on_gpu(cupy, a), _on_gpu(cupy, b)
+        # CuPy draws float32 directly; NumPy would draw float64 and convert.
+        draws = getattr(cupy.random, distribution)(a, b, size, dtype=_float_dtype(dtype))
+        return cupy.asarray(draws, dtype=dtype)
 
 
 def _float_dtype(dtype):
