@@ -19,6 +19,7 @@ from .errors import GraphError, ShapeError
 
 class _State(threading.local):
     recording = False
+    training = False     # MXNet's train mode: set by record()/pause(), read by is_training()
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends steps to, inside trace_backward()
 
@@ -77,20 +78,22 @@ class Tape:
 class record:
     """`with autograd.record() as tape:` — record ops whose inputs need gradients.
 
-    `train_mode` is accepted for MXNet compatibility; microgradnd has no layers that care.
+    `train_mode` only sets what `is_training()` says (as in MXNet); no op here reads it.
     """
 
     def __init__(self, train_mode: bool = True):
         self.tape = Tape()
+        self.train_mode = train_mode
 
     def __enter__(self) -> Tape:
-        self._saved = (_state.recording, _state.tape)
+        self._saved = (_state.recording, _state.tape, _state.training)
         _state.recording = True
         _state.tape = self.tape
+        _state.training = self.train_mode
         return self.tape
 
     def __exit__(self, *exc):
-        _state.recording, _state.tape = self._saved
+        _state.recording, _state.tape, _state.training = self._saved
         return False
 
 
@@ -98,14 +101,15 @@ class pause:
     """`with autograd.pause():` — a block inside `record()` where nothing is recorded."""
 
     def __init__(self, train_mode: bool = False):
-        pass
+        self.train_mode = train_mode
 
     def __enter__(self):
-        self._saved = _state.recording
+        self._saved = (_state.recording, _state.training)
         _state.recording = False
+        _state.training = self.train_mode
 
     def __exit__(self, *exc):
-        _state.recording = self._saved
+        _state.recording, _state.training = self._saved
         return False
 
 
@@ -115,8 +119,12 @@ def is_recording() -> bool:
 
 
 def is_training() -> bool:
-    """MXNet compatibility: microgradnd has no train/predict distinction."""
-    return _state.recording
+    """The train_mode of the innermost record() or pause() block (False outside both).
+
+    As in MXNet: `record(train_mode=False)` records in predict mode, and `pause(train_mode=True)`
+    stops recording but stays in train mode. No microgradnd op behaves differently.
+    """
+    return _state.training
 
 
 class _recording_as:
