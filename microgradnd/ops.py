@@ -324,8 +324,23 @@ class Abs(Op):
 
     @staticmethod
     def backward(node, out, g):
-        x = node.inputs[0]
-        return (g * _wrap(numpy.sign(x.data)),)
+        return (g * sign(node.inputs[0]),)
+
+
+class Sign(Op):
+    """sign(x), the slope of abs. Its own derivative is 0 (as PyTorch's sgn): recording it
+    keeps a create_graph gradient of abs on the graph, so differentiating it gives zeros."""
+
+    name = "sign"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x):
+        return numpy.sign(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (None,)
 
 
 class Tanh(Op):
@@ -366,8 +381,22 @@ class Relu(Op):
 
     @staticmethod
     def backward(node, out, g):
-        x = node.inputs[0]
-        return (g * _wrap((x.data > 0).astype(x.data.dtype)),)
+        return (g * step(node.inputs[0]),)
+
+
+class Step(Op):
+    """1 where x > 0, else 0: the slope of relu. Its own derivative is 0, as for Sign."""
+
+    name = "step"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x):
+        return (x > 0).astype(x.dtype)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (None,)
 
 
 class Sin(Op):
@@ -742,6 +771,16 @@ def sigmoid(x: Tensor) -> Tensor:
 def relu(x: Tensor) -> Tensor:
     """max(x, 0); d/dx = 1 where x > 0, else 0."""
     return unary(Relu, x)
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 by the sign of x; d/dx = 0."""
+    return unary(Sign, x)
+
+
+def step(x: Tensor) -> Tensor:
+    """1 where x > 0, else 0; d/dx = 0."""
+    return unary(Step, x)
 
 
 def sin(x: Tensor) -> Tensor:

@@ -426,11 +426,13 @@ HIGHER = [
      [(2, lambda x: (x.exp() + (-x).exp()) / 2)], None, RTOL),
     ("tanh", tanh, [(1, lambda x: 1 - tanh(x) ** 2),
                     (2, lambda x: -2 * tanh(x) * (1 - tanh(x) ** 2))], None, 1e-6),
+    ("relu", lambda x: x.relu(), [(2, np.zeros_like)], None, RTOL),
     ("log", np.log, [(1, lambda x: 1 / x), (2, lambda x: -1 / x ** 2)], (0.1, 5.0), RTOL),
     ("square", lambda x: x ** 2, [(2, lambda x: np.ones_like(x) * 2)], None, RTOL),
     ("expm1", lambda x: np.exp(x) - 1, [(2, np.exp)], None, RTOL),
     ("log1p", lambda x: np.log(1 + x), [(2, lambda x: -1 / (1 + x) ** 2)], (-0.9, 5.0), RTOL),
     ("reciprocal", lambda x: 1 / x, [(2, lambda x: 2 / x ** 3)], (0.5, 3.0), RTOL),
+    ("abs", np.abs, [(2, np.zeros_like)], None, RTOL),
     ("sigmoid", sigmoid, [(1, lambda x: sigmoid(x) * (1 - sigmoid(x))),
                           (2, lambda x: sigmoid(x) * (1 - sigmoid(x)) * (1 - 2 * sigmoid(x)))],
      None, RTOL),
@@ -798,3 +800,16 @@ def test_setitem_autograd(index):
     kept[index] = y.numpy()
     same(x, kept)
 
+
+def test_second_derivative_of_relu_and_abs_by_raw_grad():
+    """engine fix: the slopes of relu and abs are recorded (with derivative 0), so the gradient
+    of a create_graph gradient is zeros, as MXNet's test_relu/test_abs and PyTorch give."""
+    x = np.array([-1.5, 0.5, 2.0])
+    x.attach_grad()
+    for op, slope in [(mg.Tensor.relu, [0.0, 1.0, 1.0]), (mg.Tensor.abs, [-1.0, 1.0, 1.0])]:
+        with autograd.record():
+            dx, = autograd.grad(op(x), [x], create_graph=True)
+        same(dx, slope)
+        assert dx.requires_grad
+        ddx, = autograd.grad(dx, [x], head_grads=np.array([1.0, 2.0, 3.0]))
+        same(ddx, [0.0, 0.0, 0.0])
