@@ -14,8 +14,8 @@ Not ported, because their subject is outside microgradnd's API (API.md):
   (Gluon blocks), the `_fresh_grad` flags of test_detach_updated_grad (internal; ported as
   "backward did not write that .grad").
 - test_higher_order_grad: arcsin, arccos, arctan, arcsinh, arccosh, arctanh, log2, log10, cbrt,
-  rcbrt, clip, dropout (no such ops; compositions would test other ops), and the Gluon Dense
-  tests are ported as the matmul they compute.
+  rcbrt, clip, dropout (no such ops). tan, sinh, cosh, expm1, log1p, reciprocal and rsqrt are
+  ported as compositions of our ops, and the Gluon Dense tests as the matmul they compute.
 - test_numpy_op: test_np_stack, test_np_random, test_np_arange, test_np_maximum/minimum, int
   dtypes of sum/mean (integer tensors cannot carry gradients here: attach_grad raises TypeError,
   API §7), hybridize and numeric-gradient-by-Symbol parts (the gradient is checked by
@@ -450,7 +450,7 @@ def test_higher_order_unary(name, op, grads, domain, rtol, device):
     tan, sinh, cosh, expm1, log1p, reciprocal and rsqrt are compositions of our primitives
     (the engine has no such op); exp is not in MXNet's file and is added for completeness.
     """
-    for k, shape in enumerate(_shapes(hash(name) % 1000)):
+    for k, shape in enumerate(_shapes(sum(map(ord, name)))):
         x = _normal(shape, k)
         if domain == "mu-sigma":            # MXNet: sigma * normal + mu, sigma 25..100, mu 500..
             x = 50 * x + 750
@@ -813,3 +813,28 @@ def test_second_derivative_of_relu_and_abs_by_raw_grad():
         assert dx.requires_grad
         ddx, = autograd.grad(dx, [x], head_grads=np.array([1.0, 2.0, 3.0]))
         same(ddx, [0.0, 0.0, 0.0])
+
+
+LINEAR = [
+    ("negative", lambda x: -x, -1.0),
+    ("radians", lambda x: x * (math.pi / 180), math.pi / 180),
+    ("half", lambda x: x / 2, 0.5),
+]
+
+
+@pytest.mark.parametrize("name, op, slope", LINEAR, ids=[c[0] for c in LINEAR])
+def test_higher_order_linear_unary(name, op, slope, device):
+    """MXNet's test_radians (and negative, x/2): second derivative zeros, via grad_ex.
+
+    Adapted: the gradient of a linear op is g * constant, which depends on no variable, so
+    autograd.grad refuses it (GraphError, as PyTorch); MXNet returns zeros for radians.
+    """
+    x = arr(_normal((3, 4)), device)
+    x.attach_grad()
+    head = arr(_normal((3, 4), 1), device)
+    with autograd.record():
+        dx, = autograd.grad(op(x), [x], head_grads=head, create_graph=True)
+    close(dx, slope * head.numpy(), rtol=1e-6)
+    with pytest.raises(mg.GraphError, match="not recorded"):
+        autograd.grad(dx, [x], head_grads=head)
+    same(grad_ex(dx, [x], head)[0], numpy.zeros((3, 4)))
