@@ -230,7 +230,10 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                 break
             node = pop(heap)[1]
             out, g = pending.pop(node)
-            if wanted is not None and id(out) in wanted:
+            if wanted is None:
+                if out._req is not None:    # attach_grad on a recorded result: keep its grad
+                    leaves[id(out)] = [out, g]
+            elif id(out) in wanted:
                 leaves[id(out)] = [out, g]
             inputs = node.inputs
             if inputs is None:

@@ -137,7 +137,9 @@ class Tensor:
         """Make this tensor a variable: backward will fill `.grad` (MXNet semantics).
 
         'write': each backward overwrites `.grad`; 'add': each backward adds into it;
-        'null': no gradient. A recorded result becomes a leaf of its own.
+        'null': no gradient. On a recorded result it keeps its place in the graph and
+        backward also keeps its gradient (MXNet 2, PyTorch's retain_grad): gradients still
+        flow through it to the variables it came from. Use detach() to cut the graph.
         """
         if grad_req not in ("write", "add", "null"):
             raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}")
@@ -147,7 +149,6 @@ class Tensor:
         if self.data.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can have gradients; this one is "
                             f"{self.data.dtype}: convert it first, e.g. t.astype('float32')")
-        self._node = None
         self._req = grad_req
         self.grad = _wrap(self.xp.zeros_like(self.data))
 
@@ -333,10 +334,10 @@ class Tensor:
 
         Inside record(), on a recorded result or with a value that needs a gradient, the
         update is recorded as PyTorch does: t takes the history of a copy with index replaced.
-        A variable (a leaf) is still updated in place, outside the graph.
+        A leaf variable is still updated in place, outside the graph.
         """
-        if _state.recording and self._req is None and (
-                self._node is not None or getattr(value, "requires_grad", False)):
+        if _state.recording and (self._node is not None or (
+                self._req is None and getattr(value, "requires_grad", False))):
             new = ops.setitem(_wrap(self.data, self._node), index, value)
             self.data, self._node = new.data, new._node
         else:

@@ -247,6 +247,23 @@ def test_integer_tensors_cannot_attach_grad():
         mg.tensor([1, 2], requires_grad=True)
 
 
+def test_attach_grad_on_a_recorded_result_keeps_its_gradient_and_the_graph():
+    # MXNet 2 / PyTorch retain_grad: u keeps its gradient, and x still gets its own.
+    x = var([1.0, 2.0], "float64")
+    with autograd.record():
+        u = x * x
+        u.attach_grad("add")
+        y = (u * 3.0).sum()
+    assert not u.is_leaf and u.requires_grad
+    for k in (1, 2):
+        y.backward(retain_graph=True)
+        numpy.testing.assert_allclose(u.grad.numpy(), [3.0 * k, 3.0 * k])
+    numpy.testing.assert_allclose(x.grad.numpy(), [6.0, 12.0])     # 'write': last pass only
+    dx, = autograd.grad(y, [x])                                    # grad() leaves .grad alone
+    numpy.testing.assert_allclose(dx.numpy(), [6.0, 12.0])
+    numpy.testing.assert_allclose(u.grad.numpy(), [6.0, 6.0])
+
+
 def test_detach_cuts_the_graph_and_shares_memory():
     x = var([1.0, 2.0])
     with autograd.record():

@@ -260,12 +260,11 @@ def test_gradient():
 
 
 def test_retain_grad_drop_grad():
-    """attach_grad on recorded results, then gradients dropped.
+    """attach_grad on recorded results keeps their gradients; the graph stays whole.
 
-    Adapted: in MXNet 2.x, u.attach_grad() on a recorded u keeps u on the graph and only
-    asks backward to keep u's gradient (PyTorch's retain_grad). microgradnd follows MXNet 1.x
-    and API §1 ("marks t as a variable"): a recorded result that gets attach_grad becomes a
-    new leaf, so backward stops there. MXNet's drop_grad is attach_grad('null') here.
+    As MXNet 2.x (and PyTorch's retain_grad): u.attach_grad() on a recorded u only asks
+    backward to keep u's gradient; gradients still flow through u to x and y. MXNet's
+    drop_grad is attach_grad('null') here.
     """
     x = np.array([1.0, 2.0, 3.0, 4.0])     # MXNet's np.array of ints is float32; here int64
     y = np.array([5.0, 6.0, 7.0, 8.0])
@@ -274,20 +273,22 @@ def test_retain_grad_drop_grad():
     with autograd.record():
         u = x * y
         z = u * x
-    u.attach_grad()                 # u is now a leaf: z = u * x no longer reaches y through u
+    u.attach_grad()
+    z.attach_grad()
     out_grad = np.array([10.0, 10.0, 10.0, 10.0])
     z.backward(out_grad, retain_graph=True)
     same(u.grad, (out_grad * x).numpy())
-    same(x.grad, (out_grad * u).numpy())        # only the direct path z = u * x
-    same(y.grad, numpy.zeros(4))                # not reached (write: left at its zeros)
+    same(z.grad, out_grad.numpy())
+    same(x.grad, (out_grad * 2 * x * y).numpy())
+    same(y.grad, (out_grad * x * x).numpy())
 
-    y.attach_grad("null")
     u.attach_grad("null")
+    z.attach_grad("null")
+    y.attach_grad("null")
     out_grad = np.array([0.1, 0.1, 0.1, 0.1])
     z.backward(out_grad)
-    assert u.grad is None and y.grad is None
-    # MXNet 2.x: out_grad * 2 * x * y. Here u stays the constant leaf it became above.
-    close(x.grad, (out_grad * u).numpy(), rtol=1e-6)
+    assert u.grad is None and z.grad is None and y.grad is None
+    close(x.grad, (out_grad * 2 * x * y).numpy(), rtol=1e-6)
 
 
 # ---- MXNet autograd semantics the tests above rely on (mxnet/autograd.py docstrings) ----
