@@ -58,10 +58,13 @@ if args.peak_gbs is not None:
     peak, peak_from = args.peak_gbs * 1e9, "given with --peak-gbs"
 else:
     rt = cupy.cuda.runtime
-    # Read through cudaDeviceGetAttribute: CUDA 13 dropped memoryClockRate from the props.
-    clock_khz = rt.deviceGetAttribute(rt.cudaDevAttrMemoryClockRate, 0)
-    bus_bits = rt.deviceGetAttribute(rt.cudaDevAttrGlobalMemoryBusWidth, 0)
-    peak = 2 * clock_khz * 1e3 * bus_bits / 8          # two transfers per clock (DDR/HBM)
+    # cudaDeviceGetAttribute works on every CUDA: CUDA 13 removed memoryClockRate from
+    # cudaDeviceProp (CuPy 14 fills getDeviceProperties' key from this attribute instead).
+    clock_khz = rt.deviceGetAttribute(rt.cudaDevAttrMemoryClockRate, 0)      # kHz
+    bus_bits = rt.deviceGetAttribute(rt.cudaDevAttrGlobalMemoryBusWidth, 0)  # bits
+    # Two transfers per clock (DDR/HBM): an H100 SXM gives 2619 MHz x 5120 bits = 3.35 TB/s,
+    # an H200 3201 MHz x 6144 bits = 4.9 TB/s (its datasheet says 4.8).
+    peak = 2 * clock_khz * 1e3 * bus_bits / 8
     peak_from = f"{clock_khz / 1e3:.0f} MHz x {bus_bits}-bit x 2"
     if peak <= 0:
         sys.exit("the GPU does not report its memory clock and bus width: pass --peak-gbs "

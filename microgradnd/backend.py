@@ -17,12 +17,17 @@ CUDA_HINT = 'pip install "microgradnd[cuda]"'
 _cupy = None            # the cupy module once imported; False once the import has failed
 _cupy_problem = ""      # why CuPy is unusable, for the DeviceError message
 _default_device = "cpu"
-_last_seed = None       # replayed into CuPy's generator when CuPy is imported after seed()
+_UNSEEDED = object()
+_last_seed = _UNSEEDED  # the last seed() argument, given to each GPU's generator on first use
+_seeded_gpus = set()    # the GPUs whose CuPy generator has had _last_seed since seed()
+# True under CuPy < 14, which promotes Python scalars by value (float32 array / 100000 gives
+# float64) where NumPy 2 and CuPy 14 keep the array's dtype (NEP 50); see weak_scalar().
+legacy_scalars = False
 
 
 def _import_cupy():
     """Import CuPy on first use; return None when it is not installed or finds no GPU."""
-    global _cupy, _cupy_problem
+    global _cupy, _cupy_problem, legacy_scalars
     if _cupy is None:
         try:
             cupy = importlib.import_module("cupy")
@@ -30,10 +35,16 @@ def _import_cupy():
             _cupy, _cupy_problem = False, f"CuPy is not installed ({e}); install it with " \
                                           f"{CUDA_HINT}"
             return None
+        except Exception as e:  # a broken install: CuPy found but its CUDA libraries not
+            _cupy, _cupy_problem = False, f"CuPy failed to import ({type(e).__name__}: {e}); " \
+                                          f"reinstall it with {CUDA_HINT}"
+            return None
         try:
+            # Raises CUDARuntimeError (cudaErrorNoDevice, cudaErrorInsufficientDriver, ...)
+            # rather than returning 0 when there is no driver or no GPU.
             count = cupy.cuda.runtime.getDeviceCount()
-        except Exception as e:  # a CUDA runtime error: no driver, or no GPU visible
-            count, detail = 0, f": {e}"
+        except Exception as e:
+            count, detail = 0, f" ({type(e).__name__}: {e})"
         else:
             detail = ""
         if count == 0:
@@ -42,8 +53,8 @@ def _import_cupy():
                                            f"the CuPy wheel for its CUDA version ({CUDA_HINT})")
             return None
         _cupy = cupy
-        if _last_seed is not None:
-            cupy.random.seed(_last_seed)
+        major = str(getattr(cupy, "__version__", "0")).split(".")[0]
+        legacy_scalars = major.isdigit() and int(major) < 14
     return _cupy or None
 
 
@@ -197,17 +208,49 @@ def scatter_add(target, index, values) -> None:
 
 
 def random_state(device: str):
-    """The random module (numpy.random or cupy.random) whose draws land on `device`."""
-    return numpy.random if device == "cpu" else _import_cupy().random
+    """numpy.random for 'cpu'; for a GPU, cupy.random with each draw made on (and lands on) it."""
+    if device == "cpu":
+        return numpy.random
+    return _GpuRandom(_import_cupy(), _gpu_id(device))
 
 
-def seed(s: int) -> None:
-    """Seed NumPy's global generator and CuPy's (now, or when CuPy is first imported)."""
+class _GpuRandom:
+    """cupy.random bound to one GPU.
+
+    CuPy keeps one generator per device and draws on the *current* one: each call here makes
+    the GPU current first, and gives its generator the last seed() if it has not had it yet.
+    """
+
+    def __init__(self, cupy, gpu: int):
+        self._cupy, self._gpu = cupy, gpu
+
+    def __getattr__(self, name):
+        draw = getattr(self._cupy.random, name)
+
+        def on_gpu(*args, **kwargs):
+            with self._cupy.cuda.Device(self._gpu):
+                _seed_gpu(self._cupy, self._gpu)
+                return draw(*args, **kwargs)
+        return on_gpu
+
+
+def _seed_gpu(cupy, gpu: int) -> None:
+    """Seed the current GPU's generator with the last seed(), once per seed() call.
+
+    cupy.random.seed seeds the current device's generator only, so every GPU is seeded on its
+    first draw after seed() (also when CuPy is imported after seed()).
+    """
+    if _last_seed is not _UNSEEDED and gpu not in _seeded_gpus:
+        cupy.random.seed(_last_seed)
+        _seeded_gpus.add(gpu)
+
+
+def seed(s) -> None:
+    """Seed NumPy's global generator now, and each GPU's CuPy generator before its next draw."""
     global _last_seed
-    _last_seed = s
     numpy.random.seed(s)
-    if _cupy:
-        _cupy.random.seed(s)
+    _last_seed = s
+    _seeded_gpus.clear()
 
 
 def random_normal(loc=0.0, scale=1.0, size=None, dtype=numpy.float32, device: str = "cpu"):
@@ -224,10 +267,12 @@ def _draw(distribution: str, a, b, size, dtype, device: str):
     """numpy.random.<distribution>(a, b, size) or its CuPy twin, as an array of `dtype`."""
     if device == "cpu":
         return numpy.asarray(getattr(numpy.random, distribution)(a, b, size), dtype=dtype)
-    cupy = _import_cupy()
-    with cupy.cuda.Device(_gpu_id(device)):
+    cupy, gpu = _import_cupy(), _gpu_id(device)
+    with cupy.cuda.Device(gpu):
+        _seed_gpu(cupy, gpu)
         a, b = _on_gpu(cupy, a), _on_gpu(cupy, b)
-        # CuPy draws float32 directly; NumPy would draw float64 and convert.
+        # cupy.random.normal/uniform(..., dtype=) draw float32 or float64 only (TypeError for
+        # others) and default to float64; NumPy would draw float64 and convert.
         draws = getattr(cupy.random, distribution)(a, b, size, dtype=_float_dtype(dtype))
         return cupy.asarray(draws, dtype=dtype)
 
@@ -245,8 +290,10 @@ def _on_gpu(cupy, x):
 
 # ---- DLPack ----
 
-_DLPACK_CPU = 1          # kDLCPU in DLPack's DLDeviceType
-_DLPACK_CUDA = (2, 3, 13)  # kDLCUDA, kDLCUDAHost, kDLCUDAManaged
+# DLPack's DLDeviceType numbers: what NumPy reads (host memory, pinned host memory included)
+# and what cupy.from_dlpack takes (GPU memory; it refuses kDLCUDAHost with a TypeError).
+_DLPACK_HOST = (1, 3, 11)       # kDLCPU, kDLCUDAHost, kDLROCMHost
+_DLPACK_CUDA = (2, 13)          # kDLCUDA, kDLCUDAManaged
 
 
 def from_dlpack(obj):
@@ -254,12 +301,33 @@ def from_dlpack(obj):
     if not hasattr(obj, "__dlpack_device__"):
         raise TypeError(f"{type(obj).__name__} does not speak DLPack (no __dlpack__ and "
                         "__dlpack_device__ methods)")
-    device_type, _ = obj.__dlpack_device__()
-    if device_type == _DLPACK_CPU:
+    device_type = int(obj.__dlpack_device__()[0])
+    if device_type in _DLPACK_HOST:
         return numpy.from_dlpack(obj)
-    if int(device_type) in _DLPACK_CUDA:
+    if device_type in _DLPACK_CUDA:
         cupy = _import_cupy()
         if cupy is None:
             raise DeviceError(f"a DLPack tensor on a GPU needs CuPy: {_cupy_problem}")
         return cupy.from_dlpack(obj)
     raise DeviceError(f"DLPack device type {device_type} is neither the CPU nor a CUDA GPU")
+
+
+# ---- Python scalars under CuPy < 14 ----
+
+
+def weak_scalar(x, array):
+    """The Python scalar `x` as CuPy < 14 must get it so that `array op x` keeps array's dtype.
+
+    NumPy 2 and CuPy 14 let a Python int or float take the array's dtype (float32 / 100000 is
+    float32). CuPy 13 promotes by the scalar's value instead: 100000 needs int32, which float32
+    cannot hold, so the result is float64. A NumPy scalar of the array's dtype gives NumPy 2's
+    answer there. A numpy.float64 (a float subclass) keeps its own dtype in NumPy 2, which a
+    0-d array gives on CuPy 13. Anything else (a float with an int array) is returned unchanged.
+    """
+    kind = array.dtype.kind
+    if (type(x) is int and kind in "iufc") or (type(x) is float and kind in "fc"):
+        return array.dtype.type(x)
+    if type(x) is numpy.float64:
+        with _cupy.cuda.Device(array.device.id):
+            return _cupy.asarray(x)
+    return x

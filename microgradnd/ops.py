@@ -126,6 +126,11 @@ def binary(op, a, b) -> Tensor:
     if type(ad) is not type(bd) or type(ad) is not _ndarray:
         if not (isinstance(ad, _Scalar) or isinstance(bd, _Scalar)):
             check_same_device(ad, bd, op.name)
+        elif backend.legacy_scalars:    # CuPy 13 would promote by the scalar's value
+            if type(bd) is not _ndarray and backend.is_cupy_array(bd):
+                ad = backend.weak_scalar(ad, bd)
+            elif type(ad) is not _ndarray and backend.is_cupy_array(ad):
+                bd = backend.weak_scalar(bd, ad)
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:

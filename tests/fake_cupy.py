@@ -14,7 +14,12 @@ source (cupy/_core/core.pyx, _routines_indexing.pyx) or documentation:
 - Reductions, scalar indexing and ufuncs on 0-d arrays give 0-d arrays, never NumPy scalars.
 - Integer array indices wrap around instead of raising IndexError; `a[basic] = numpy_array`
   fails (fill); `cupyx.scatter_add` refuses int64 values.
-- `__dlpack_device__` is (2, id), kDLCUDA, so host consumers (numpy.from_dlpack) refuse it.
+- `__dlpack_device__` is (2, id), kDLCUDA, so host consumers (numpy.from_dlpack) refuse it;
+  `__dlpack__` takes CuPy 13.6's keywords (a host copy only for dl_device=(1, 0)).
+- MICROGRADND_FAKE_CUPY_VERSION=13.6.0 plays CuPy 13: Python and NumPy scalars promote by
+  value (float32 array / 100000 is float64), as before NEP 50. The default plays CuPy 14.
+- One random generator per device, seeded by cupy.random.seed for the current device only;
+  cupy.cuda.runtime.getDeviceCount() raises CUDARuntimeError when there is no GPU.
 The data really live in host memory and every "kernel" is the NumPy call, so timings,
 asynchrony, streams, memory pools and kernel compilation are not modelled.
 """
@@ -30,11 +35,22 @@ from pathlib import Path
 
 import numpy
 
-__version__ = "14.0.0+fake"
+__version__ = os.environ.get("MICROGRADND_FAKE_CUPY_VERSION", "14.2.0") + "+fake"
+_LEGACY = int(__version__.split(".")[0]) < 14      # value-based scalar promotion (CuPy <= 13)
 _N_DEVICES = int(os.environ.get("MICROGRADND_FAKE_CUPY_DEVICES", "1"))
 _importing = [False]    # True while from_dlpack below reads a capsule
 _current = [0]          # the current device id (CuPy keeps it per thread; one thread here)
 _SCALARS = (int, float, complex, bool, numpy.generic)
+
+
+class CUDARuntimeError(RuntimeError):
+    """cupy.cuda.runtime.CUDARuntimeError (a RuntimeError subclass, as CuPy's)."""
+
+
+def _check_device(device):
+    """CuPy checks an ordinal only when it calls cudaSetDevice & co, not in Device()."""
+    if not 0 <= device < _N_DEVICES:
+        raise CUDARuntimeError("cudaErrorInvalidDevice: invalid device ordinal")
 
 
 class Device:
@@ -42,11 +58,10 @@ class Device:
 
     def __init__(self, device=None):
         self.id = _current[0] if device is None else int(device)
-        if not 0 <= self.id < _N_DEVICES:
-            raise RuntimeError(f"cudaErrorInvalidDevice: invalid device ordinal {self.id}")
         self._saved = []
 
     def __enter__(self):
+        _check_device(self.id)
         self._saved.append(_current[0])
         _current[0] = self.id
         return self
@@ -55,13 +70,16 @@ class Device:
         _current[0] = self._saved.pop()
 
     def use(self):
+        _check_device(self.id)
         _current[0] = self.id
+        return self
 
     def synchronize(self):
-        pass
+        _check_device(self.id)
 
     @property
     def mem_info(self):
+        _check_device(self.id)
         return (100 * 2**30, 141 * 2**30)
 
     @property
@@ -137,6 +155,60 @@ def _index(shape, index):
     return tuple(out) if isinstance(index, tuple) else out[0]
 
 
+_KIND_SCORE = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 2}     # CuPy 13's _get_kind_score
+_CUPY_LOOP_TYPES = set("?bBhHiIlLqQefdFD")                  # the loops CuPy's ufuncs have
+
+
+def _min_scalar_types(x):
+    """CuPy 13's _min_scalar_type: a non-negative int may fit a signed type too."""
+    t = numpy.min_scalar_type(x)
+    if t.kind == "u":
+        signed = numpy.dtype(t.char.lower())
+        if x <= numpy.iinfo(signed).max:
+            return (t, signed)
+    return (t,)
+
+
+def _legacy_loop(npufunc, raw):
+    """The loop CuPy 13 picks when scalars meet arrays: scalars count by value, not type.
+
+    Mirrors cupy/_core/_kernel.pyx (v13): _check_should_use_min_scalar, _min_scalar_type
+    and _guess_routine_from_in_types. None where NumPy's own choice is CuPy 13's too.
+    """
+    arrays = [x for x in raw if isinstance(x, numpy.ndarray)]
+    if not arrays or len(arrays) == len(raw):
+        return None
+    scalar_kind = builtins.max(_KIND_SCORE.get(numpy.asarray(x).dtype.kind, -1)
+                               for x in raw if not isinstance(x, numpy.ndarray))
+    if builtins.max(_KIND_SCORE.get(a.dtype.kind, -1) for a in arrays) < scalar_kind:
+        return None
+    in_types = [(x.dtype,) if isinstance(x, numpy.ndarray) else _min_scalar_types(x)
+                for x in raw]
+    for loop in npufunc.types:
+        ins = loop.split("->")[0]
+        if len(ins) != len(raw) or not set(loop.replace("->", "")) <= _CUPY_LOOP_TYPES:
+            continue
+        if builtins.all(builtins.any(numpy.can_cast(t, numpy.dtype(c)) for t in candidates)
+                        for candidates, c in zip(in_types, ins)):
+            return loop
+    return None
+
+
+def _call(npufunc, args, kwargs):
+    """npufunc on the NumPy buffers, with CuPy 13's loop when playing CuPy 13."""
+    raw = _unwrap(args)
+    if _LEGACY and "dtype" not in kwargs and "signature" not in kwargs:
+        loop = _legacy_loop(npufunc, raw)
+        if loop is not None:
+            kwargs = dict(kwargs, signature=loop)
+    return npufunc(*raw, **kwargs)
+
+
+_AT = ("add subtract maximum minimum bitwise_and bitwise_or bitwise_xor").split()  # scatter ops
+_REDUCE = {"reduce": ("add", "multiply"), "accumulate": ("add", "multiply"),
+           "reduceat": ("add",), "outer": None}
+
+
 def _should_use_rop(x, y) -> bool:
     """CuPy's rule: defer to y's reflected method when y has the higher __array_priority__."""
     return getattr(x, "__array_priority__", 0) < getattr(y, "__array_priority__", 0)
@@ -174,24 +246,44 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     # ---- what CuPy refuses ----
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None):
         raise TypeError("Implicit conversion to a NumPy array is not allowed. "
                         "Please use `.get()` to construct a NumPy array explicitly.")
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method != "__call__":
+        # As cupy/_core/core.pyx: the ufunc's CuPy twin for __call__, at, reduce, accumulate,
+        # reduceat and outer; a list (or anything but arrays and scalars) gives NotImplemented.
+        if method not in ("__call__", "at", "outer") + tuple(_REDUCE) or \
+                ufunc.__name__ not in _UFUNCS:
             return NotImplemented
-        for x in inputs:
-            if not isinstance(x, (ndarray, numpy.ndarray) + _SCALARS):
-                return NotImplemented
         out = kwargs.get("out")
         if out is not None:
             out = out if isinstance(out, tuple) else (out,)
-            kwargs["out"] = tuple(_unwrap(o) for o in out)
-        result = ufunc(*_unwrap(inputs), **kwargs)
+            if len(out) != 1:
+                raise ValueError("The 'out' parameter must have exactly one array value")
+        for x in inputs + (out or ()):
+            if not isinstance(x, (ndarray, numpy.ndarray) + _SCALARS):
+                return NotImplemented
         if out is not None:
-            return out[0] if len(out) == 1 else out
-        return _wrap(result)
+            kwargs["out"] = _unwrap(out[0])
+        name = ufunc.__name__
+        if method == "at":
+            if name not in _AT:
+                raise NotImplementedError(f"`{name}.at` is not supported yet")
+            a, index = inputs[0], inputs[1]
+            if not isinstance(a, ndarray):
+                raise TypeError(f"Unsupported type {type(a)}")
+            _check_scatter_dtype(a, index, name)
+            ufunc.at(a._a, _index(a.shape, index), *_unwrap(inputs[2:]))
+            return None
+        if method == "__call__":
+            result = _call(ufunc, inputs, kwargs)
+        else:
+            allowed = _REDUCE[method]
+            if allowed is not None and name not in allowed:
+                raise NotImplementedError(f"`{name}.{method}` is not supported yet")
+            result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
+        return out[0] if out is not None else _wrap(result)
 
     def __array_function__(self, func, types, args, kwargs):
         module = sys.modules[__name__]
@@ -343,6 +435,22 @@ class ndarray:  # noqa: N801 - CuPy's name
         return globals()["dot"](self, b, out=out)
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        # CuPy 13.6's checks, in its order (cupy/_core/core.pyx); CuPy 13.0 took stream only.
+        to_host = False
+        if dl_device is None or tuple(dl_device) == self.__dlpack_device__():
+            if copy is True:
+                raise BufferError("copy=True only supported for copy to CPU.")
+        elif tuple(dl_device) == (1, 0):
+            if copy is False:
+                raise ValueError("GPU memory cannot be exported to CPU without copy.")
+            to_host = True
+        else:
+            raise BufferError("unsupported device requested.")
+        if not to_host and stream is not None and (not isinstance(stream, int) or stream < -1):
+            raise ValueError(f"On CUDA, the valid stream for the DLPack protocol is -1, 1, 2, "
+                             f"or any larger value, but {stream} was provided")
+        if to_host:     # what numpy.from_dlpack(a, device="cpu") asks for: a host copy
+            return numpy.array(self._a).__dlpack__(max_version=max_version)
         # The buffer is host memory, so NumPy's capsule would say kDLCPU: only this module's
         # from_dlpack may take it; any other consumer is refused, as a host reader of a real
         # GPU capsule would be.
@@ -386,9 +494,9 @@ def _ufunc(name):
                 raise TypeError(f"Unsupported type {type(x)}")
         out = kwargs.pop("out", None)
         if out is not None:
-            npfunc(*_unwrap(args), out=_unwrap(out), **kwargs)
+            _call(npfunc, args, dict(kwargs, out=_unwrap(out)))
             return out
-        return _wrap(npfunc(*_unwrap(args), **kwargs))
+        return _wrap(_call(npfunc, args, kwargs))
     f.__name__ = name
     return f
 
@@ -457,11 +565,18 @@ def get_array_module(*args):
 
 def from_dlpack(x, *, device=None, copy=None):
     """Zero-copy import of a kDLCUDA producer (here: one whose buffer is host memory)."""
-    if isinstance(x, ndarray):
-        return x
+    if device is not None:
+        raise NotImplementedError("from_dlpack() does not support device yet.")
     kind, dev = x.__dlpack_device__()
-    if int(kind) not in (2, 3, 13):
-        raise RuntimeError(f"CuPy cannot import a DLPack tensor on device type {kind} (host)")
+    if int(kind) == 1:
+        raise TypeError("CPU arrays cannot be directly imported to CuPy. "
+                        "Use `cupy.array(numpy.from_dlpack(input))` instead.")
+    if int(kind) not in (2, 13):       # kDLCUDA, kDLCUDAManaged: not kDLCUDAHost (3)
+        raise TypeError(f"Unsupported array type: {kind}")
+    if isinstance(x, ndarray):          # a new array object on the same memory, as CuPy's
+        out = ndarray.__new__(ndarray)
+        out._a, out._dev = x._a.view(), x._dev
+        return out
 
     class _OnHost:          # the fake's buffers are host memory: let NumPy read the capsule
         def __dlpack__(self, **kwargs):
@@ -484,31 +599,51 @@ fromDlpack = from_dlpack  # noqa: N816 - CuPy's old name
 # ---- cupy.random ----
 
 random = types.ModuleType("cupy.random")
-_rng = [numpy.random.RandomState(0)]
+_rngs = {}      # one generator per device, as cupy.random.get_random_state()
+
+
+def _rng():
+    """The current device's generator; unseeded ones start from OS entropy, as CuPy's."""
+    if _current[0] not in _rngs:
+        _rngs[_current[0]] = numpy.random.RandomState(None)
+    return _rngs[_current[0]]
 
 
 def _draw(method, *params, size=None, dtype=numpy.float64):
     dtype = numpy.dtype(dtype)
     if dtype not in (numpy.float32, numpy.float64):
-        raise TypeError(f"cupy.random draws float32 or float64 only, got {dtype}")
+        raise TypeError("cupy.random only supports float32 and float64")
     # CuPy gives a 0-d array for size=None (NumPy a Python float)
-    return _wrap(numpy.asarray(getattr(_rng[0], method)(*_unwrap(params), size=size), dtype))
+    return _wrap(numpy.asarray(getattr(_rng(), method)(*_unwrap(params), size=size), dtype))
 
 
-random.seed = lambda seed=None: _rng.__setitem__(0, numpy.random.RandomState(seed))
+def _uniform(low=0.0, high=1.0, size=None, dtype=float):
+    # CuPy's uniform converts non-scalar bounds with cupy.asarray (host arrays too)
+    low, high = (v if numpy.isscalar(v) or isinstance(v, ndarray) else asarray(v)
+                 for v in (low, high))
+    return _draw("uniform", low, high, size=size, dtype=dtype)
+
+
+def _permutation(a):
+    # CuPy: a permuted range for a Python int, else a[permutation of len(a)]
+    if isinstance(a, int):
+        return _wrap(_rng().permutation(a))
+    return a[_wrap(_rng().permutation(len(a)))]
+
+
+random.seed = lambda seed=None: _rngs.__setitem__(_current[0], numpy.random.RandomState(seed))
 random.normal = lambda loc=0.0, scale=1.0, size=None, dtype=float: \
     _draw("normal", loc, scale, size=size, dtype=dtype)
-random.uniform = lambda low=0.0, high=1.0, size=None, dtype=float: \
-    _draw("uniform", low, high, size=size, dtype=dtype)
+random.uniform = _uniform
 random.standard_normal = lambda size=None, dtype=float: \
     _draw("standard_normal", size=size, dtype=dtype)
 random.randn = lambda *size, dtype=float: _draw("standard_normal", size=size, dtype=dtype)
 random.rand = lambda *size, dtype=float: _draw("random_sample", size=size, dtype=dtype)
 random.random = lambda size=None, dtype=float: _draw("random_sample", size=size, dtype=dtype)
-random.randint = lambda low, high=None, size=None, dtype=int: \
-    _wrap(_rng[0].randint(low, high, size).astype(dtype))
-random.permutation = lambda a: _wrap(_rng[0].permutation(_unwrap(a)))
-random.shuffle = lambda a: _rng[0].shuffle(a._a)
+random.randint = lambda low, high=None, size=None, dtype="l": \
+    _wrap(numpy.asarray(_rng().randint(low, high, size)).astype(dtype))
+random.permutation = _permutation
+random.shuffle = lambda a: _rng().shuffle(a._a)
 
 
 # ---- cupy.cuda ----
@@ -522,11 +657,6 @@ runtime.cudaDevAttrGlobalMemoryBusWidth = 37
 _ATTRIBUTES = {36: 3_201_000, 37: 6144}   # an H200's HBM3e: kHz and bits
 
 
-def _check_device(device):
-    if not 0 <= device < _N_DEVICES:
-        raise RuntimeError(f"cudaErrorInvalidDevice: invalid device ordinal {device}")
-
-
 def _device_attribute(attrib, device):
     _check_device(device)
     return _ATTRIBUTES.get(attrib, 0)
@@ -538,7 +668,14 @@ def _device_properties(device):
             "major": 9, "minor": 0, "multiProcessorCount": 132}
 
 
-runtime.getDeviceCount = lambda: _N_DEVICES
+def _device_count():
+    if _N_DEVICES == 0:     # CUDA reports no GPU as an error, which CuPy raises
+        raise CUDARuntimeError("cudaErrorNoDevice: no CUDA-capable device is detected")
+    return _N_DEVICES
+
+
+runtime.CUDARuntimeError = CUDARuntimeError
+runtime.getDeviceCount = _device_count
 runtime.deviceGetAttribute = _device_attribute
 runtime.getDeviceProperties = _device_properties
 runtime.runtimeGetVersion = lambda: 13000
@@ -576,16 +713,43 @@ cuda.get_elapsed_time = lambda start, end: (end.t - start.t) * 1e3
 cupyx = types.ModuleType("cupyx")
 
 
+_I32, _U32, _U64 = numpy.int32, numpy.uint32, numpy.uint64
+_SCATTER_DTYPES = {         # cupy/_core/_routines_indexing.pyx (v13): the atomic kernels' types
+    "add": (_I32, numpy.float16, numpy.float32, numpy.float64, _U32, _U64),
+    "subtract": (_I32, _U32),
+    "maximum": (_I32, numpy.float32, numpy.float64, _U32, _U64),
+    "minimum": (_I32, numpy.float32, numpy.float64, _U32, _U64),
+    "bitwise_and": (_I32, numpy.int64, _U32, _U64),
+    "bitwise_or": (_I32, numpy.int64, _U32, _U64),
+    "bitwise_xor": (_I32, numpy.int64, _U32, _U64),
+}
+
+
+def _check_scatter_dtype(a, index, name):
+    """CuPy casts the values to a.dtype, then its atomic kernels take only a few dtypes.
+
+    The check runs only when an integer array is in the index: basic indexes and a lone
+    boolean mask take other kernels, which accept every dtype.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [i for i in items if not _is_basic((i,))]
+    if not arrays:
+        return
+    if len(items) == 1 and numpy.asarray(
+            arrays[0]._a if isinstance(arrays[0], ndarray) else arrays[0]).dtype.kind == "b":
+        return
+    if a.dtype.type not in _SCATTER_DTYPES[name]:
+        names = ", ".join(numpy.dtype(t).name for t in _SCATTER_DTYPES[name])
+        raise TypeError(f"cupy.{name}.at only supports {names}, as data type")
+
+
 def _scatter_add(a, slices, value):
-    """a[slices] += value with repeated indices accumulating (CuPy's atomicAdd types only)."""
+    """cupyx.scatter_add: a[slices] += value with repeated indices accumulating."""
     if not isinstance(a, ndarray):
-        raise TypeError(f"Unsupported type {type(a)}")
+        raise AttributeError(f"{type(a).__name__!r} object has no attribute 'scatter_add'")
+    _check_scatter_dtype(a, slices, "add")
     v = value._a if isinstance(value, ndarray) else numpy.asarray(value, a.dtype)
-    if v.dtype not in (numpy.int32, numpy.float16, numpy.float32, numpy.float64,
-                       numpy.uint32, numpy.uint64):
-        raise TypeError("scatter_add only supports int32, float16, float32, float64, "
-                        "uint32, uint64, as data type")
-    numpy.add.at(a._a, _index(a.shape, slices), v)
+    numpy.add.at(a._a, _index(a.shape, slices), v.astype(a.dtype, copy=False))
 
 
 cupyx.scatter_add = _scatter_add

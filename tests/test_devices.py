@@ -291,6 +291,69 @@ def test_random_helpers_draw_on_the_device(device, draw, low, high, dtype):
     assert abs(host.mean() - 1.0) < 0.15                           # both have mean 1
 
 
+def test_random_state_draws_on_the_device_and_replays_after_seed(device):
+    rs = backend.random_state(_name(device))
+    backend.seed(11)
+    order, ints = rs.permutation(50), rs.randint(0, 10, (20,))
+    backend.seed(11)
+    assert backend.device_of(order) == _name(device) == backend.device_of(ints)
+    assert backend.to_host(order).tolist() == backend.to_host(rs.permutation(50)).tolist()
+    assert sorted(backend.to_host(order).tolist()) == list(range(50))
+    assert backend.to_host(ints).tolist() == backend.to_host(rs.randint(0, 10, (20,))).tolist()
+
+
+@pytest.mark.skipif(backend.cuda_device_count() < 2, reason="needs two GPUs")
+def test_seed_reaches_every_gpu_and_draws_land_where_asked():
+    # cupy.random.seed seeds the current GPU only; each GPU must replay after mg seed()
+    draws = []
+    for _ in range(2):
+        mg.np.random.seed(5)
+        draws.append([mg.np.random.normal(0, 1, (4,), device=f"cuda:{i}") for i in (0, 1)])
+    assert [t.device for t in draws[0]] == ["cuda:0", "cuda:1"]
+    for first, again in zip(*draws):
+        numpy.testing.assert_array_equal(first.numpy(), again.numpy())
+    order = backend.random_state("cuda:1").permutation(8)
+    assert backend.device_of(order) == "cuda:1"
+
+
+# A Python scalar takes the tensor's dtype (NumPy 2, CuPy 14); CuPy 13 would promote by value
+# (float32 / 100000 gives float64) unless the engine hands it a scalar of the tensor's dtype.
+SCALARS = [
+    # name, dtype, f, the dtype NumPy 2 gives
+    ("f32 / 100000", numpy.float32, lambda t: t / 100000, numpy.float32),
+    ("100000 / f32", numpy.float32, lambda t: 100000 / t, numpy.float32),
+    ("f32 * 1e5", numpy.float32, lambda t: t * 1e5, numpy.float32),
+    ("f32 + 70000", numpy.float32, lambda t: t + 70000, numpy.float32),
+    ("f32 mean of 70000", numpy.float32, lambda t: mg.np.ones(70000, device=t.device).mean(),
+     numpy.float32),
+    ("f16 * 300", numpy.float16, lambda t: t * 300, numpy.float16),
+    ("f64 / 3", numpy.float64, lambda t: t / 3, numpy.float64),
+    ("i32 + 100000", numpy.int32, lambda t: t + 100000, numpy.int32),
+    ("i64 * 2.5", numpy.int64, lambda t: t * 2.5, numpy.float64),
+    ("f32 * numpy.float64", numpy.float32, lambda t: t * numpy.float64(2.0), numpy.float64),
+    ("f32 ** 2", numpy.float32, lambda t: t ** 2, numpy.float32),
+]
+
+
+@pytest.mark.parametrize("name, dtype, f, want", SCALARS, ids=[row[0] for row in SCALARS])
+def test_python_scalars_keep_the_tensor_dtype(device, name, dtype, f, want):
+    t = mg.tensor(numpy.arange(1, 4).astype(dtype), device=device)
+    out = f(t)
+    assert out.dtype == want and out.device == _name(device)
+    expected = f(mg.tensor(numpy.arange(1, 4).astype(dtype)))     # the CPU's values
+    numpy.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-6)
+
+
+def test_gradient_of_a_mean_keeps_float32(device):
+    x = mg.np.ones((70000,), device=device)
+    x.attach_grad()
+    with autograd.record():
+        y = x.mean()
+    y.backward()
+    assert y.dtype == numpy.float32 and x.grad.dtype == numpy.float32
+    assert abs(x.grad.numpy()[0] - 1 / 70000) < 1e-9
+
+
 # ---- CuPy stays inside backend.py ----
 
 

@@ -132,3 +132,31 @@ def test_cupy_from_dlpack_shares_memory(device):
     assert back.device == _name(device)
     numpy.testing.assert_array_equal(back.numpy(), [2.0, 4.0, 6.0])
     assert mg.from_dlpack(c).data.data.ptr == c.data.ptr
+
+
+class _Producer:
+    """A host buffer that reports a chosen DLPack device type (as pinned memory would)."""
+
+    def __init__(self, device_type):
+        self.array, self.device_type = numpy.arange(4.0), device_type
+
+    def __dlpack__(self, **kwargs):
+        kwargs.pop("dl_device", None)
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return (self.device_type, 0)
+
+
+@pytest.mark.parametrize("device_type", [1, 3, 11])     # kDLCPU, kDLCUDAHost, kDLROCMHost
+def test_host_memory_of_any_kind_comes_in_through_numpy(device_type):
+    # cupy.from_dlpack refuses kDLCUDAHost (TypeError); NumPy reads it
+    p = _Producer(device_type)
+    t = mg.from_dlpack(p)
+    assert t.device == "cpu" and numpy.shares_memory(t.data, p.array)
+
+
+@pytest.mark.parametrize("device_type", [4, 7, 8])      # OpenCL, Vulkan, Metal
+def test_dlpack_from_another_kind_of_device_raises(device_type):
+    with pytest.raises(mg.DeviceError, match=f"device type {device_type}"):
+        mg.from_dlpack(_Producer(device_type))
