@@ -96,6 +96,7 @@ def unary(op, x: Tensor, *args) -> Tensor:
     try:
         out = _wrap(op.forward(x.data, *args))
     except ValueError as e:
+        _refuse_other_gpu(e)
         raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
     if _state.recording and (x._node is not None or x._req is not None):
         # _record inlined: a unary op's needs and versions are known without looping.
@@ -134,6 +135,7 @@ def binary(op, a, b) -> Tensor:
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:
+        _refuse_other_gpu(e)
         if op is not MatMul and _broadcasts(ad, bd):
             raise       # not about shapes: NumPy's own complaint (an int ** a negative int)
         raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
@@ -150,6 +152,14 @@ def binary(op, a, b) -> Tensor:
             if tape is not None:
                 tape.nodes.append(node)
     return out
+
+
+def _refuse_other_gpu(e: ValueError) -> None:
+    """CuPy's refusal to compute on a GPU that is not its current one, as a DeviceError."""
+    if "current device" in str(e):
+        raise DeviceError(f"{e}. CuPy runs every operation on its current GPU: make the "
+                          "tensors' GPU current first, e.g. mg.set_default_device('cuda:1') "
+                          "or `with cupy.cuda.Device(1):`") from None
 
 
 def _broadcasts(a, b) -> bool:

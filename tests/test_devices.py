@@ -170,7 +170,13 @@ def test_two_gpus_do_not_mix():
     b = mg.tensor([1.0], device="cuda:1")
     with pytest.raises(mg.DeviceError, match="cuda:0 and the other on cuda:1"):
         a + b
-    numpy.testing.assert_array_equal((a.to("cuda:1") + b).numpy(), [2.0])
+    c = a.to("cuda:1")
+    # CuPy computes on its current GPU (0 here); the error says how to make GPU 1 current.
+    with pytest.raises(mg.DeviceError, match="set_default_device"):
+        c + b
+    import cupy
+    with cupy.cuda.Device(1):
+        numpy.testing.assert_array_equal((c + b).numpy(), [2.0])
 
 
 # ---- CUDA asked for where it is unavailable ----

@@ -136,9 +136,8 @@ def test_the_fake_keeps_results_on_the_device_as_cupy_does():
 
 PLAYS = [     # CuPy 14 with one GPU (with the CPU op table), and CuPy 13 with two GPUs
     ({}, "cuda or test_ops", 500),
-    # two_gpus: ops run on CuPy's current device, not their tensors' (a known engine limit)
     ({"MICROGRADND_FAKE_CUPY_VERSION": "13.6.0", "MICROGRADND_FAKE_CUPY_DEVICES": "2"},
-     "cuda and not two_gpus", 400),
+     "cuda", 400),
 ]
 
 
