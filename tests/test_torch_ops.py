@@ -50,8 +50,10 @@ class Row:
     fn: object                # microgradnd: Tensors -> Tensor
     ref: object               # PyTorch: tensors -> tensor
     shapes: list              # each entry: a tuple with one shape per input
-    domain: str = "any"       # 'any', 'positive', 'away_from_zero' (one per row)
+    domain: object = "any"    # 'any', 'positive', 'away_from_zero', 'ties', 'integers', or a
+    #                           tuple of these, one per input
     host: bool = False        # uses NumPy constants: CPU tensors only (a GPU tensor refuses them)
+    edge: bool = False        # inf/nan on purpose (0 ** -1): NumPy's warnings are expected
 
 
 def dims(axis, ndim):
@@ -136,6 +138,20 @@ OPS = [
     Row("pow_neg_int", lambda a: a ** -2, lambda a: a ** -2, UN, "away_from_zero"),
     Row("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a, UN),
     Row("rpow_int", lambda a: 3 ** a, lambda a: 3 ** a, UN),
+    # ---- powers at their edges: zero and negative bases, integer-valued exponents ----
+    # (PyTorch's masks: d/da is exactly 0 where b == 0, d/db is 0 where a == 0 <= b, and
+    # 0 ** b with b < 0 has d/db = -inf; nan from log(a < 0) stays where PyTorch has it)
+    Row("pow_edges", lambda a, b: a ** b, lambda a, b: a ** b,
+        [((4, 5), (4, 5)), ((2, 3, 4), (4,)), ((6,), ())], ("ties", "integers"), edge=True),
+    Row("pow_negative_base_int_exponent", lambda a, b: a ** b, lambda a, b: a ** b,
+        [((3, 4), (3, 4))], ("away_from_zero", "integers"), edge=True),
+    Row("rpow_zero_base", lambda a: 0.0 ** a, lambda a: 0.0 ** a, [((4, 5),)], "integers",
+        edge=True),
+    Row("rpow_negative_base", lambda a: (-2.0) ** a, lambda a: (-2.0) ** a, [((4, 5),)],
+        "integers", edge=True),
+    Row("pow_int_scalars", lambda a: a ** 0 + a ** 1 + a ** 3 + a ** -1 + a ** 0.0,
+        lambda a: a ** 0 + a ** 1 + a ** 3 + a ** -1 + a ** 0.0, [((4, 5),)], "ties",
+        edge=True),
     # ---- NumPy arrays, both sides (NumPy must defer to Tensor's reflected methods) ----
     Row("add_ndarray", lambda a: a + C34, lambda a: a + tc(C34), [((3, 4),), ((2, 1, 4),)],
         host=True),
@@ -149,6 +165,11 @@ OPS = [
         host=True),
     Row("pow_ndarray", lambda a: a ** C4, lambda a: a ** tc(C4), [((3, 4),)], "positive",
         host=True),
+    # a float32 base under a float64 exponent: d/db = out·log(a) in float64, as PyTorch
+    Row("rpow_ndarray_float32", lambda a: C34.astype(numpy.float32) ** a,
+        lambda a: tc(C34.astype(numpy.float32)) ** a, [((3, 4),)], host=True),
+    Row("rpow_numpy_int_zero", lambda a: numpy.int64(0) ** a, lambda a: 0 ** a, [((4, 5),)],
+        "integers", host=True, edge=True),
     Row("matmul_ndarray", lambda a: a @ C45, lambda a: a @ tc(C45), [((3, 4),), ((4,),)],
         host=True),
     Row("rmatmul_ndarray", lambda a: C34 @ a, lambda a: tc(C34) @ a, [((4, 2),), ((4,),)],
@@ -241,11 +262,16 @@ def draw(row, shapes):
     """Inputs for one case, reproducible from the row's name and shapes."""
     rng = numpy.random.default_rng(zlib.crc32(f"{row.name}{shapes}".encode()))
     out = []
-    for s in shapes:
-        if row.domain == "positive":
+    domains = row.domain if isinstance(row.domain, tuple) else (row.domain,) * len(shapes)
+    for s, domain in zip(shapes, domains):
+        if domain == "positive":
             out.append(rng.uniform(0.5, 2.0, s))
-        elif row.domain == "away_from_zero":
+        elif domain == "away_from_zero":
             out.append(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s))
+        elif domain == "ties":          # repeated values and exact zeros: kinks, ties, 0 ** b
+            out.append(rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], s))
+        elif domain == "integers":      # integer-valued floats, 0 included: x ** 0, x<0 ** 3
+            out.append(rng.integers(-2, 4, s).astype(numpy.float64))
         else:
             out.append(rng.uniform(-1.5, 1.5, s))
     return out, rng
@@ -295,7 +321,8 @@ def test_value_and_two_orders_match_pytorch(row, shapes, device):
     t_out = row.ref(*[torch.tensor(a) for a in arrays])
     head = rng.standard_normal(tuple(t_out.shape))
     u = [rng.standard_normal(a.shape) for a in arrays]
-    ours = mg_side(row, arrays, device, head, u)
+    with numpy.errstate(**({"all": "ignore"} if row.edge else {})):
+        ours = mg_side(row, arrays, device, head, u)
     theirs = torch_side(row, arrays, head, u)
     close(ours[0], theirs[0], "value")
     for order, name in [(1, "gradient"), (2, "gradient of L"), (3, "second order")]:
@@ -314,9 +341,10 @@ def test_backward_fills_grad_like_pytorch(row, shapes):
     xs = [mg.tensor(a) for a in arrays]
     for x in xs:
         x.attach_grad()
-    with autograd.record():
-        out = row.fn(*xs)
-    out.backward(head)
+    with numpy.errstate(**({"all": "ignore"} if row.edge else {})):
+        with autograd.record():
+            out = row.fn(*xs)
+        out.backward(head)
     for i, (x, t) in enumerate(zip(xs, ts)):
         expected = t.grad if t.grad is not None else torch.zeros_like(t)
         close(x.grad, expected, f".grad of input {i}")
