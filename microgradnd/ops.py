@@ -355,8 +355,14 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(x):
-        # 1 / (1 + exp(-x)) overflows for large negative x; this form never does.
-        return 0.5 * numpy.tanh(0.5 * x) + 0.5
+        # 1 / (1 + exp(-x)) overflows for large negative x, and 0.5·tanh(x/2) + 0.5 rounds
+        # the left tail to 0 (log σ(-40) = -inf); with e = exp(-|x|) <= 1, neither happens.
+        xp = backend.xp_of(x)
+        if x.dtype.kind not in "fc":
+            x = x.astype(numpy.float64)     # ints and bools, as numpy.exp would
+        e = xp.exp(-xp.abs(x))
+        d = 1 + e
+        return xp.where(x >= 0, 1 / d, e / d)
 
     @staticmethod
     def backward(node, out, g):

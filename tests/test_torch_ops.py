@@ -51,7 +51,7 @@ class Row:
     ref: object               # PyTorch: tensors -> tensor
     shapes: list              # each entry: a tuple with one shape per input
     domain: object = "any"    # 'any', 'positive', 'away_from_zero', 'ties', 'integers', or a
-    #                           tuple of these, one per input
+    #                           'wide', or a tuple of these, one per input
     host: bool = False        # uses NumPy constants: CPU tensors only (a GPU tensor refuses them)
     edge: bool = False        # inf/nan on purpose (0 ** -1): NumPy's warnings are expected
 
@@ -215,6 +215,8 @@ OPS = [
     Row("builtin_abs", lambda a: abs(a), torch.abs, UN, "away_from_zero"),
     Row("tanh", lambda a: a.tanh(), torch.tanh, UN),
     Row("sigmoid", lambda a: a.sigmoid(), torch.sigmoid, UN),
+    Row("log_sigmoid_tails", lambda a: a.sigmoid().log(), lambda a: a.sigmoid().log(),
+        [((4, 6),)], "wide"),     # σ(-40) = 4e-18, not 0: its log is -40, not -inf
     Row("relu", lambda a: a.relu(), torch.relu, UN, "away_from_zero"),
     Row("sin", lambda a: a.sin(), torch.sin, UN),
     Row("cos", lambda a: a.cos(), torch.cos, UN),
@@ -270,6 +272,8 @@ def draw(row, shapes):
             out.append(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s))
         elif domain == "ties":          # repeated values and exact zeros: kinks, ties, 0 ** b
             out.append(rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], s))
+        elif domain == "wide":          # saturating tails of sigmoid and tanh
+            out.append(rng.uniform(-60.0, 60.0, s))
         elif domain == "integers":      # integer-valued floats, 0 included: x ** 0, x<0 ** 3
             out.append(rng.integers(-2, 4, s).astype(numpy.float64))
         else:
