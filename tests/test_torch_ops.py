@@ -42,6 +42,7 @@ TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (2e-5, 1e-6)}     # (rtol, at
 C34 = numpy.random.default_rng(1).uniform(0.5, 2.0, (3, 4))
 C4 = numpy.random.default_rng(2).uniform(0.5, 2.0, (4,))
 C45 = numpy.random.default_rng(3).uniform(-1.0, 1.0, (4, 5))
+ROW4 = [[1.0, 2.0, -1.0, 0.5]]     # a list operand: exact in float32, which a list becomes
 MASK = numpy.array([True, False, True])
 MASK2 = numpy.array([[True, False, True, False], [False, False, True, True],
                      [True, True, False, False]])
@@ -326,8 +327,11 @@ OPS = [
         [((3, 4),), ((4,),)], host=True),
     Row("np_matmul_ndarray_left", lambda a: mg.np.matmul(C34, a), lambda a: tc(C34) @ a,
         [((2, 4, 3),)], host=True),
+    # a scalar or list beside a Tensor joins it on its device (no host array: runs on CUDA too)
     Row("np_dot_scalar", lambda a: mg.np.dot(a, 2.0) + mg.np.dot(3.0, a),
         lambda a: a * 2.0 + 3.0 * a, UN),
+    Row("np_dot_matmul_list_left", lambda a: mg.np.dot(ROW4, a) + mg.np.matmul(ROW4, a),
+        lambda a: 2 * (torch.tensor(ROW4, dtype=a.dtype) @ a), [((4, 3),), ((4,),)]),
     Row("np_unary", lambda a: mg.np.log(mg.np.abs(a)) + mg.np.sqrt(mg.np.absolute(a))
         + mg.np.exp(mg.np.tanh(a)), lambda a: a.abs().log() + a.abs().sqrt() + a.tanh().exp(),
         UN, "away_from_zero"),
