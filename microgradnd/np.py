@@ -131,12 +131,13 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
 
 def dot(a, b) -> Tensor:
     """NumPy's dot product (matrix product for 2-D, contraction for n-D)."""
-    return ops.dot(_as_tensor(a), b)
+    # A scalar or list beside a Tensor joins it on its device (np.dot(2.0, gpu_tensor)).
+    return ops.dot(a if isinstance(b, Tensor) else _as_tensor(a), b)
 
 
 def matmul(x1, x2) -> Tensor:
     """x1 @ x2 with NumPy's rules."""
-    return ops.matmul(_as_tensor(x1), x2)
+    return ops.matmul(x1 if isinstance(x2, Tensor) else _as_tensor(x1), x2)
 
 
 def exp(x) -> Tensor:

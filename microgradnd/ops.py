@@ -236,7 +236,11 @@ class Div(Op):
 
 
 class Power(Op):
-    """a ** b. d/da = b·a**(b-1) (0 where b == 0, even at a == 0); d/db = out·log(a)."""
+    """a ** b. d/da = b·a**(b-1), exactly 0 where b == 0; d/db = out·log(a), 0 where a == 0 <= b.
+
+    The masks are PyTorch's: a nan in g (log of a negative base, at second order) or an inf in
+    a**(b-1) does not leak into a slope that is 0 by definition; 0 ** b with b < 0 has -inf.
+    """
 
     name = "pow"
 
@@ -255,20 +259,22 @@ class Power(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             if need_a:
                 if isinstance(b, Tensor):
-                    ga = g * where(b.data == 0, 0.0, b * a ** (b - 1))
+                    ga = where(b.data == 0, 0.0, g * (b * a ** (b - 1)))
                 elif b == 0:
-                    ga = g * 0.0
+                    ga = g * 0.0        # stays on the graph: a second derivative is 0, not an error
                 elif b == 1:
                     ga = g
                 else:
                     ga = g * (b * a ** (b - 1))
             if need_b:
                 out = a ** b        # recomputed: the output need not be kept for this rare case
-                if isinstance(a, Tensor):       # 0 ** b has slope 0 in b (b > 0): mask log(0)
-                    gb = g * where(a.data == 0, 0.0, out * log(a))
+                if isinstance(a, Tensor):       # 0 ** b is flat in b where b >= 0
+                    log_a = log(cast(a, out.dtype))     # a float32 base: log in out's precision
+                    gb = g * where((a.data == 0) & (b.data >= 0), 0.0, out * log_a)
+                elif a == 0:                    # log(0) = -inf: 0 ** b = inf falls for b < 0
+                    gb = g * where(b.data >= 0, 0.0, out * -math.inf)
                 else:
-                    log_a = math.log(a) if a > 0 else (0.0 if a == 0 else math.nan)
-                    gb = g * (out * log_a)
+                    gb = g * (out * (math.log(a) if a > 0 else math.nan))
             return ga, gb
 
 
@@ -379,8 +385,14 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(x):
-        # 1 / (1 + exp(-x)) overflows for large negative x; this form never does.
-        return 0.5 * numpy.tanh(0.5 * x) + 0.5
+        # 1 / (1 + exp(-x)) overflows for large negative x, and 0.5·tanh(x/2) + 0.5 rounds
+        # the left tail to 0 (log σ(-40) = -inf); with e = exp(-|x|) <= 1, neither happens.
+        xp = backend.xp_of(x)
+        if x.dtype.kind not in "fc":
+            x = x.astype(numpy.float64)     # ints and bools, as numpy.exp would
+        e = xp.exp(-xp.abs(x))
+        d = 1 + e
+        return xp.where(x >= 0, 1 / d, e / d)
 
     @staticmethod
     def backward(node, out, g):

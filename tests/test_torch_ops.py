@@ -16,9 +16,17 @@ Intentional differences from PyTorch, each settled by API.md or NumPy and not te
   permute); `transpose(*axes)` is NumPy's permutation, PyTorch's `permute`.
 - `dot` is NumPy's (contracts the last axis of a with the second-last of b); its twin is
   tensordot. Reducing a 0-d tensor over axis 0 is an error as in NumPy (PyTorch allows it).
+- `sum(axis=())` reduces nothing, as in NumPy (PyTorch's `sum(dim=())` reduces everything).
+- Result dtypes are NumPy 2's where PyTorch's differ (test_dtypes_follow_numpy): a NumPy scalar
+  is not weak (`numpy.float64(2.0) * float32` is float64), int64 with float32 gives float64, an
+  int tensor with a Python float gives float64. `np.dot(float32, 2.0)` stays float32 (API §1's
+  Python-scalar rule; NumPy's own dot says float64). A list operand becomes a float32 tensor.
+- At NaN inputs abs and relu follow NumPy: the slope of abs is sign(nan) = nan, relu's is 0
+  (PyTorch: 0, and the incoming gradient). In float32, sigmoid's far left tail keeps
+  subnormal values where PyTorch's rounds to 0 (so log σ(-100) is finite here).
 """
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy
 import pytest
@@ -28,12 +36,13 @@ from microgradnd import autograd
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: differential tests skipped")
 
-RTOL, ATOL = 1e-10, 1e-12
+TOLERANCE = {"float64": (1e-10, 1e-12), "float32": (2e-5, 1e-6)}     # (rtol, atol)
 
 # Constant operands: NumPy arrays on one side of an operator (PyTorch twin: from_numpy).
 C34 = numpy.random.default_rng(1).uniform(0.5, 2.0, (3, 4))
 C4 = numpy.random.default_rng(2).uniform(0.5, 2.0, (4,))
 C45 = numpy.random.default_rng(3).uniform(-1.0, 1.0, (4, 5))
+ROW4 = [[1.0, 2.0, -1.0, 0.5]]     # a list operand: exact in float32, which a list becomes
 MASK = numpy.array([True, False, True])
 MASK2 = numpy.array([[True, False, True, False], [False, False, True, True],
                      [True, True, False, False]])
@@ -50,8 +59,11 @@ class Row:
     fn: object                # microgradnd: Tensors -> Tensor
     ref: object               # PyTorch: tensors -> tensor
     shapes: list              # each entry: a tuple with one shape per input
-    domain: str = "any"       # 'any', 'positive', 'away_from_zero' (one per row)
+    domain: object = "any"    # 'any', 'positive', 'away_from_zero', 'ties', 'integers', or a
+    #                           'wide', or a tuple of these, one per input
     host: bool = False        # uses NumPy constants: CPU tensors only (a GPU tensor refuses them)
+    edge: bool = False        # inf/nan on purpose (0 ** -1): NumPy's warnings are expected
+    dtype: str = "float64"    # the inputs' dtype (and so the head gradient's and u's)
 
 
 def dims(axis, ndim):
@@ -136,6 +148,20 @@ OPS = [
     Row("pow_neg_int", lambda a: a ** -2, lambda a: a ** -2, UN, "away_from_zero"),
     Row("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a, UN),
     Row("rpow_int", lambda a: 3 ** a, lambda a: 3 ** a, UN),
+    # ---- powers at their edges: zero and negative bases, integer-valued exponents ----
+    # (PyTorch's masks: d/da is exactly 0 where b == 0, d/db is 0 where a == 0 <= b, and
+    # 0 ** b with b < 0 has d/db = -inf; nan from log(a < 0) stays where PyTorch has it)
+    Row("pow_edges", lambda a, b: a ** b, lambda a, b: a ** b,
+        [((4, 5), (4, 5)), ((2, 3, 4), (4,)), ((6,), ())], ("ties", "integers"), edge=True),
+    Row("pow_negative_base_int_exponent", lambda a, b: a ** b, lambda a, b: a ** b,
+        [((3, 4), (3, 4))], ("away_from_zero", "integers"), edge=True),
+    Row("rpow_zero_base", lambda a: 0.0 ** a, lambda a: 0.0 ** a, [((4, 5),)], "integers",
+        edge=True),
+    Row("rpow_negative_base", lambda a: (-2.0) ** a, lambda a: (-2.0) ** a, [((4, 5),)],
+        "integers", edge=True),
+    Row("pow_int_scalars", lambda a: a ** 0 + a ** 1 + a ** 3 + a ** -1 + a ** 0.0,
+        lambda a: a ** 0 + a ** 1 + a ** 3 + a ** -1 + a ** 0.0, [((4, 5),)], "ties",
+        edge=True),
     # ---- NumPy arrays, both sides (NumPy must defer to Tensor's reflected methods) ----
     Row("add_ndarray", lambda a: a + C34, lambda a: a + tc(C34), [((3, 4),), ((2, 1, 4),)],
         host=True),
@@ -149,6 +175,11 @@ OPS = [
         host=True),
     Row("pow_ndarray", lambda a: a ** C4, lambda a: a ** tc(C4), [((3, 4),)], "positive",
         host=True),
+    # a float32 base under a float64 exponent: d/db = out·log(a) in float64, as PyTorch
+    Row("rpow_ndarray_float32", lambda a: C34.astype(numpy.float32) ** a,
+        lambda a: tc(C34.astype(numpy.float32)) ** a, [((3, 4),)], host=True),
+    Row("rpow_numpy_int_zero", lambda a: numpy.int64(0) ** a, lambda a: 0 ** a, [((4, 5),)],
+        "integers", host=True, edge=True),
     Row("matmul_ndarray", lambda a: a @ C45, lambda a: a @ tc(C45), [((3, 4),), ((4,),)],
         host=True),
     Row("rmatmul_ndarray", lambda a: C34 @ a, lambda a: tc(C34) @ a, [((4, 2),), ((4,),)],
@@ -194,6 +225,8 @@ OPS = [
     Row("builtin_abs", lambda a: abs(a), torch.abs, UN, "away_from_zero"),
     Row("tanh", lambda a: a.tanh(), torch.tanh, UN),
     Row("sigmoid", lambda a: a.sigmoid(), torch.sigmoid, UN),
+    Row("log_sigmoid_tails", lambda a: a.sigmoid().log(), lambda a: a.sigmoid().log(),
+        [((4, 6),)], "wide"),     # σ(-40) = 4e-18, not 0: its log is -40, not -inf
     Row("relu", lambda a: a.relu(), torch.relu, UN, "away_from_zero"),
     Row("sin", lambda a: a.sin(), torch.sin, UN),
     Row("cos", lambda a: a.cos(), torch.cos, UN),
@@ -230,8 +263,91 @@ OPS = [
         [((3, 2),)]),
     Row("getitem_empty_array", lambda a: a[numpy.array([], dtype=numpy.int64)],
         lambda a: a[torch.tensor([], dtype=torch.int64)], [((3, 4),)]),
+    # ---- NumPy scalars on either side (NumPy's dtype rules; PyTorch's twin: the Python value) ----
+    Row("rmul_np_float64", lambda a: numpy.float64(2.0) * a, lambda a: 2.0 * a, UN, host=True),
+    Row("radd_np_float32", lambda a: numpy.float32(0.5) + a, lambda a: 0.5 + a, UN, host=True),
+    Row("rsub_np_int64", lambda a: numpy.int64(3) - a, lambda a: 3 - a, UN, host=True),
+    Row("div_np_float64", lambda a: a / numpy.float64(4.0), lambda a: a / 4.0, UN, host=True),
+    Row("rdiv_np_int64", lambda a: numpy.int64(2) / a, lambda a: 2 / a, UN, "away_from_zero",
+        host=True),
+    Row("pow_np_int64", lambda a: a ** numpy.int64(2), lambda a: a ** 2, UN, "ties", host=True),
+    Row("pow_np_int64_odd", lambda a: a ** numpy.int64(3), lambda a: a ** 3, UN, "ties",
+        host=True),
+    Row("rpow_np_float64", lambda a: numpy.float64(2.0) ** a, lambda a: 2.0 ** a, UN,
+        host=True),
+    Row("rdiv_ndarray_float32", lambda a: C34.astype(numpy.float32) / a,
+        lambda a: tc(C34.astype(numpy.float32)) / a, [((3, 4),), ((2, 1, 4),)],
+        "away_from_zero", host=True),
+    Row("rpow_ndarray_broadcast", lambda a: C4 ** a, lambda a: tc(C4) ** a,
+        [((2, 3, 1),), ((3, 4),)], host=True),
+    Row("rmatmul_ndarray_batched", lambda a: C34 @ a, lambda a: tc(C34) @ a, [((2, 4, 3),)],
+        host=True),
+    # ---- kinks and ties: abs and relu at exactly 0 (slope 0), squares at 0, max ties ----
+    Row("abs_at_zero", lambda a: a.abs(), torch.abs, [((4, 5),), ((),)], "ties"),
+    Row("relu_at_zero", lambda a: a.relu(), torch.relu, [((4, 5),), ((),)], "ties"),
+    Row("square_at_zero", lambda a: a ** 2 + a ** 2.0, lambda a: a ** 2 + a ** 2.0, [((4, 5),)],
+        "ties"),
+    Row("x_pow_x", lambda a: a ** a, lambda a: a ** a, [((3, 4),)], "positive"),
+    Row("div_by_self", lambda a: a / a, lambda a: a / a, [((3, 4),)], "away_from_zero"),
+    Row("max_ties", lambda a: a.max(), lambda a: a.amax(), [((4, 5),), ((2, 3, 4),)], "ties"),
+    Row("max_ties_axes", lambda a: a.max(axis=(0, -1), keepdims=True),
+        lambda a: a.amax(dim=(0, -1), keepdim=True), [((4, 3, 5),)], "ties"),
+    Row("max_ties_axis1", lambda a: a.max(axis=1), lambda a: a.amax(dim=1), [((4, 5),)],
+        "ties"),
+    # ---- more indexing: split advanced indices, masks with slices, arrays with steps ----
+    Row("getitem_split_arrays", lambda a: a[[0, 1, 1], :, [2, 0, 2]],
+        lambda a: a[[0, 1, 1], :, [2, 0, 2]], [((2, 3, 4),)]),
+    Row("getitem_ellipsis_array", lambda a: a[..., [1, 1, 0]], lambda a: a[..., [1, 1, 0]],
+        [((2, 3, 4),)]),
+    Row("getitem_mask_then_slice", lambda a: a[MASK, 1::2], lambda a: a[tc(MASK), 1::2],
+        [((3, 4),)]),
+    Row("getitem_step_and_array", lambda a: a[::2, [0, 3, 3]], lambda a: a[::2, [0, 3, 3]],
+        [((5, 4),)]),
+    Row("getitem_none_and_array", lambda a: a[None, [2, 2, 0]], lambda a: a[None, [2, 2, 0]],
+        [((3, 4),)]),
+    Row("getitem_tensor_0d", lambda a: a[mg.tensor(1)], lambda a: a[torch.tensor(1)],
+        [((3, 4),)]),
+    Row("getitem_np_int", lambda a: a[numpy.int64(-1), 1:], lambda a: a[-1, 1:], [((3, 4),)]),
+    Row("getitem_bool_list", lambda a: a[[True, False, True]], lambda a: a[tc(MASK)],
+        [((3, 4),)]),
+    Row("getitem_2d_array_negative_step", lambda a: a[numpy.array([[2, 0], [0, 0]]), ::-1],
+        lambda a: a.flip(1)[torch.tensor([[2, 0], [0, 0]])], [((3, 4),)]),
+    # ---- the np facade, on Tensors and with plain arrays beside them ----
+    Row("np_sum_axis_keepdims", lambda a: mg.np.sum(a, axis=(0, 2), keepdims=True),
+        lambda a: a.sum(dim=(0, 2), keepdim=True), [((2, 3, 4),)]),
+    Row("np_sum_positional_axis", lambda a: mg.np.sum(a, -1), lambda a: a.sum(dim=-1),
+        [((2, 3),)]),
+    Row("np_mean_axis", lambda a: mg.np.mean(a, axis=1), lambda a: a.mean(dim=1),
+        [((2, 3, 4),)]),
+    Row("np_mean_keepdims", lambda a: mg.np.mean(a, keepdims=True),
+        lambda a: a.mean(dim=(0, 1), keepdim=True), [((2, 3),)]),
+    Row("np_dot_ndarray_left", lambda a: mg.np.dot(C34, a), lambda a: tc(C34) @ a,
+        [((4, 2),), ((4,),)], host=True),
+    Row("np_dot_ndarray_right", lambda a: mg.np.dot(a, C45), lambda a: a @ tc(C45),
+        [((3, 4),), ((4,),)], host=True),
+    Row("np_matmul_ndarray_left", lambda a: mg.np.matmul(C34, a), lambda a: tc(C34) @ a,
+        [((2, 4, 3),)], host=True),
+    # a scalar or list beside a Tensor joins it on its device (no host array: runs on CUDA too)
+    Row("np_dot_scalar", lambda a: mg.np.dot(a, 2.0) + mg.np.dot(3.0, a),
+        lambda a: a * 2.0 + 3.0 * a, UN),
+    Row("np_dot_matmul_list_left", lambda a: mg.np.dot(ROW4, a) + mg.np.matmul(ROW4, a),
+        lambda a: 2 * (torch.tensor(ROW4, dtype=a.dtype) @ a), [((4, 3),), ((4,),)]),
+    Row("np_unary", lambda a: mg.np.log(mg.np.abs(a)) + mg.np.sqrt(mg.np.absolute(a))
+        + mg.np.exp(mg.np.tanh(a)), lambda a: a.abs().log() + a.abs().sqrt() + a.tanh().exp(),
+        UN, "away_from_zero"),
+    Row("np_reshape_transpose", lambda a: mg.np.transpose(mg.np.reshape(a, (4, -1)), (1, 0)),
+        lambda a: a.reshape(4, -1).T, [((2, 3, 2),)]),
     *reductions(),
 ]
+
+# The same rows in float32 (a Python scalar keeps float32, as in PyTorch): value, both orders.
+FLOAT32 = {"add", "sub", "mul", "div", "pow", "neg", "add_scalar", "rsub_scalar", "rdiv_scalar",
+           "square_int", "pow_half", "rpow", "matmul", "dot", "reshape_args", "transpose_args",
+           "exp", "log", "sqrt", "abs_at_zero", "tanh", "sigmoid", "relu_at_zero", "sin",
+           "getitem_int_array_repeats", "getitem_bool_mask_full", "sum_(0,2)_True",
+           "mean_-1_False", "max_ties_axes", "np_unary"}
+OPS += [replace(row, name=row.name + "_f32", dtype="float32")
+        for row in OPS if row.name in FLOAT32]
 
 CASES = [pytest.param(row, shapes, id=f"{row.name}-{'x'.join(map(str, shapes))}")
          for row in OPS for shapes in row.shapes]
@@ -241,14 +357,21 @@ def draw(row, shapes):
     """Inputs for one case, reproducible from the row's name and shapes."""
     rng = numpy.random.default_rng(zlib.crc32(f"{row.name}{shapes}".encode()))
     out = []
-    for s in shapes:
-        if row.domain == "positive":
+    domains = row.domain if isinstance(row.domain, tuple) else (row.domain,) * len(shapes)
+    for s, domain in zip(shapes, domains):
+        if domain == "positive":
             out.append(rng.uniform(0.5, 2.0, s))
-        elif row.domain == "away_from_zero":
+        elif domain == "away_from_zero":
             out.append(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s))
+        elif domain == "ties":          # repeated values and exact zeros: kinks, ties, 0 ** b
+            out.append(rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], s))
+        elif domain == "wide":          # saturating tails of sigmoid and tanh
+            out.append(rng.uniform(-60.0, 60.0, s))
+        elif domain == "integers":      # integer-valued floats, 0 included: x ** 0, x<0 ** 3
+            out.append(rng.integers(-2, 4, s).astype(numpy.float64))
         else:
             out.append(rng.uniform(-1.5, 1.5, s))
-    return out, rng
+    return [a.astype(row.dtype) for a in out], rng
 
 
 def mg_side(row, arrays, device, head, u):
@@ -280,11 +403,12 @@ def torch_side(row, arrays, head, u):
     return out, first, grads, second
 
 
-def close(ours, theirs, what):
+def close(ours, theirs, what, dtype="float64"):
     theirs = theirs.detach().numpy()
     assert ours.shape == theirs.shape, f"{what}: shape {ours.shape} vs PyTorch {theirs.shape}"
     assert ours.dtype == theirs.dtype, f"{what}: dtype {ours.dtype} vs PyTorch {theirs.dtype}"
-    numpy.testing.assert_allclose(ours.numpy(), theirs, rtol=RTOL, atol=ATOL, err_msg=what)
+    rtol, atol = TOLERANCE[dtype]
+    numpy.testing.assert_allclose(ours.numpy(), theirs, rtol=rtol, atol=atol, err_msg=what)
 
 
 @pytest.mark.parametrize("row, shapes", CASES)
@@ -293,14 +417,15 @@ def test_value_and_two_orders_match_pytorch(row, shapes, device):
         pytest.skip("NumPy constants meet only CPU tensors (a GPU tensor raises DeviceError)")
     arrays, rng = draw(row, shapes)
     t_out = row.ref(*[torch.tensor(a) for a in arrays])
-    head = rng.standard_normal(tuple(t_out.shape))
-    u = [rng.standard_normal(a.shape) for a in arrays]
-    ours = mg_side(row, arrays, device, head, u)
+    head = rng.standard_normal(tuple(t_out.shape)).astype(row.dtype)
+    u = [rng.standard_normal(a.shape).astype(row.dtype) for a in arrays]
+    with numpy.errstate(**({"all": "ignore"} if row.edge else {})):
+        ours = mg_side(row, arrays, device, head, u)
     theirs = torch_side(row, arrays, head, u)
-    close(ours[0], theirs[0], "value")
+    close(ours[0], theirs[0], "value", row.dtype)
     for order, name in [(1, "gradient"), (2, "gradient of L"), (3, "second order")]:
         for i, (g, tg) in enumerate(zip(ours[order], theirs[order])):
-            close(g, tg, f"{name} of input {i}")
+            close(g, tg, f"{name} of input {i}", row.dtype)
 
 
 @pytest.mark.parametrize("row, shapes", CASES[::7])
@@ -309,14 +434,74 @@ def test_backward_fills_grad_like_pytorch(row, shapes):
     arrays, rng = draw(row, shapes)
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     t_out = row.ref(*ts)
-    head = rng.standard_normal(tuple(t_out.shape))
+    head = rng.standard_normal(tuple(t_out.shape)).astype(row.dtype)
     t_out.backward(torch.from_numpy(head))
     xs = [mg.tensor(a) for a in arrays]
     for x in xs:
         x.attach_grad()
-    with autograd.record():
-        out = row.fn(*xs)
-    out.backward(head)
+    with numpy.errstate(**({"all": "ignore"} if row.edge else {})):
+        with autograd.record():
+            out = row.fn(*xs)
+        out.backward(head)
     for i, (x, t) in enumerate(zip(xs, ts)):
         expected = t.grad if t.grad is not None else torch.zeros_like(t)
-        close(x.grad, expected, f".grad of input {i}")
+        close(x.grad, expected, f".grad of input {i}", row.dtype)
+
+
+# ---- dtypes: NumPy 2's promotion for the result, the input's dtype for every gradient ----
+
+F32, F64, I64 = numpy.float32, numpy.float64, numpy.int64
+DTYPE_CASES = [
+    # name, function, its PyTorch twin (None: the same), input dtypes (floats are differentiated)
+    ("f32_times_python_float", lambda a: a * 2.5, None, [F32]),
+    ("python_float_minus_f32", lambda a: 2.5 - a, None, [F32]),
+    ("f32_pow_python_int", lambda a: a ** 3, None, [F32]),
+    ("python_int_pow_f32", lambda a: 2 ** a, None, [F32]),
+    ("f32_plus_f64", lambda a, b: a + b, None, [F32, F64]),
+    ("f64_div_f32", lambda a, b: a / b, None, [F64, F32]),
+    ("f32_matmul_f64", lambda a, b: a @ b.T, None, [F32, F64]),
+    ("f32_times_i64", lambda a, b: a * b, None, [F32, I64]),
+    ("i64_plus_python_float", lambda a, b: (b + 0.5) * a, None, [F64, I64]),
+    ("np_float64_times_f32", lambda a: numpy.float64(2.0) * a, None, [F32]),
+    ("np_float32_times_f32", lambda a: numpy.float32(2.0) * a, None, [F32]),
+    ("f32_pow_np_int64", lambda a: a ** numpy.int64(2), None, [F32]),
+    ("np_int64_pow_f32", lambda a: numpy.int64(2) ** a, None, [F32]),
+    ("f32_plus_f64_ndarray", lambda a: a + C4, lambda a: a + tc(C4), [F32]),
+    ("f64_ndarray_div_f32", lambda a: C4 / (a * a + 1.0), lambda a: tc(C4) / (a * a + 1.0),
+     [F32]),
+    ("mean_of_i64_times_f32", lambda a, b: b.mean(axis=0) * a,
+     lambda a, b: b.double().mean(0) * a, [F32, I64]),
+]
+
+
+@pytest.mark.parametrize("name, fn, ref, dtypes", DTYPE_CASES, ids=[c[0] for c in DTYPE_CASES])
+def test_dtypes_follow_numpy(name, fn, ref, dtypes):
+    """The result's dtype is NumPy's; values and both orders match PyTorch computing in it."""
+    rng = numpy.random.default_rng(zlib.crc32(name.encode()))
+    arrays = [(rng.uniform(0.5, 2.0, (3, 4)) * (3 if d is I64 else 1)).astype(d) for d in dtypes]
+    expected = numpy.asarray(fn(*arrays)).dtype         # NumPy's own answer on the same data
+    xs = [mg.tensor(a) for a in arrays]
+    wrt = [x for x in xs if x.dtype.kind == "f"]
+    for x in wrt:
+        x.attach_grad()
+    with autograd.record():
+        out = fn(*xs)
+        grads = autograd.grad((out * out).sum(), wrt, create_graph=True)
+        inner = sum((g * g).sum() for g in grads)
+    second = autograd.grad(inner, wrt)
+    assert out.dtype == expected
+    assert [g.dtype for g in grads] == [x.dtype for x in wrt]
+    assert [g.dtype for g in second] == [x.dtype for x in wrt]
+
+    res = torch.from_numpy(numpy.empty(0, expected)).dtype     # PyTorch in NumPy's dtype
+    ts = [torch.tensor(a).to(res) if a.dtype.kind == "f" else torch.tensor(a) for a in arrays]
+    leaves = [t for t in ts if t.is_floating_point()]
+    for t in leaves:
+        t.requires_grad_(True)
+    t_out = (ref or fn)(*ts)
+    t_grads = torch.autograd.grad((t_out * t_out).sum(), leaves, create_graph=True)
+    t_second = torch.autograd.grad(sum((g * g).sum() for g in t_grads), leaves)
+    rtol = 1e-5 if numpy.float32 in (expected, *dtypes) else 1e-10
+    numpy.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=rtol)
+    for ours, theirs in [*zip(grads, t_grads), *zip(second, t_second)]:
+        numpy.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=1e-6)
