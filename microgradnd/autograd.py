@@ -231,12 +231,12 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                     "time: its saved values were freed by the first backward. Pass "
                     "retain_graph=True to the first backward to differentiate twice")
             for x, v in zip(inputs, node.versions):   # the in-place check, inlined
-                if v is not None and x._version != v:
+                if v is not None and x._vc[0] != v:
                     inputs = _check_versions(node, out)
                     break
             op = node.op
             if op.saves_output:
-                if out._version:
+                if out._vc[0]:
                     _check_versions(node, out)
             else:
                 out = None      # frees the output before its backward runs (W3 peak memory)
@@ -310,10 +310,10 @@ def _store_grad(x, g, create_graph):
         x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
     elif req == "write":
         x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
-        x.grad._version += 1
+        x.grad._bump_version()
     else:
         x.grad.data += g.data
-        x.grad._version += 1
+        x.grad._bump_version()
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False):

@@ -500,3 +500,128 @@ def test_seed_style_parameter_update_outside_record():
         loss.backward()
         w[:] = w - 0.25 * w.grad
     assert w.tolist() == [0.25, 0.5] and w.grad.tolist() == [1.0, 2.0]
+
+
+# ---- aliases share the version counter: detach(), views, tensor(t) (as PyTorch) ----
+
+
+def _mul_graph(shape=(2, 2)):
+    x = var(numpy.arange(1.0, 1.0 + numpy.prod(shape)).reshape(shape))
+    with autograd.record():
+        z = (x * x).sum()           # mul saves x: an in-place change of x must be refused
+    return x, z
+
+
+def _rows_zeroed(x):
+    for row in x:               # each row is a view of x
+        row *= 0
+
+
+ALIAS_CHANGES = [
+    # pytorch/pytorch#6990: a detached alias changed in place; the backward needs the value
+    ("detach_setitem", lambda x: x.detach().__setitem__(slice(None), 0.0)),
+    ("detach_iadd", lambda x: x.detach().__iadd__(1.0)),
+    # pytorch/pytorch#39150: an in-place change through a basic-slice view of a leaf
+    ("view_row_imul", lambda x: x[0].__imul__(0.0)),
+    ("iterated_rows", _rows_zeroed),
+    ("transposed_view", lambda x: x.T.__isub__(1.0)),
+    ("reshaped_view", lambda x: x.reshape(-1).__setitem__(0, 9.0)),
+    ("view_of_view", lambda x: x[:, :][1:][0].__itruediv__(2.0)),
+    ("tensor_of_tensor", lambda x: mg.tensor(x).__iadd__(1.0)),     # shares memory (API §1)
+]
+
+
+@pytest.mark.parametrize("name, change", ALIAS_CHANGES, ids=[c[0] for c in ALIAS_CHANGES])
+def test_inplace_change_through_an_alias_is_refused(name, change):
+    x, z = _mul_graph()
+    change(x)
+    with pytest.raises(mg.GraphError, match="'mul'.*modified in place"):
+        z.backward()
+
+
+def test_detached_output_changed_in_place_is_refused_by_the_op_that_saved_it():
+    """pytorch/pytorch#6990, verbatim: out = a.sigmoid(); out.detach().zero_(); backward."""
+    a = var([1.0, 2.0, 3.0])
+    with autograd.record():
+        out = a.sigmoid()
+        s = out.sum()
+    out.detach()[:] = 0.0
+    assert out.tolist() == [0.0, 0.0, 0.0]          # the same memory
+    with pytest.raises(mg.GraphError, match="'sigmoid'"):
+        s.backward()
+
+
+def test_view_of_a_result_changed_through_its_base_is_refused():
+    x = var(numpy.arange(4.0))
+    with autograd.record():
+        y = x.exp()
+        v = y[1:]                   # a view of y's memory, recorded as getitem
+        z = (v * v).sum()
+    y.detach()[2] = 0.0             # changes v's value too
+    with pytest.raises(mg.GraphError, match="'mul'"):
+        z.backward()
+
+
+ALIAS_COPIES = [
+    ("fancy_index_copy", lambda x: x[[0, 1]].__imul__(0.0)),    # integer arrays copy
+    ("int_index_of_1d_copy", lambda x: x.reshape(-1)[0].__iadd__(5.0)),   # a 0-d copy
+    ("astype_copy", lambda x: x.astype("float32").__iadd__(1.0)),
+    ("np_array_copy", lambda x: mg.np.array(x).__iadd__(1.0)),
+]
+
+
+@pytest.mark.parametrize("name, change", ALIAS_COPIES, ids=[c[0] for c in ALIAS_COPIES])
+def test_inplace_change_of_a_copy_is_not_refused(name, change):
+    x, z = _mul_graph()
+    change(x)
+    z.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), 2 * numpy.arange(1.0, 5.0).reshape(2, 2))
+
+
+def test_detached_alias_of_an_op_that_reads_nothing_may_change():
+    """add and sum need no values (PyTorch allows the change); the gradient is still 1."""
+    x = var([1.0, 2.0])
+    with autograd.record():
+        y = x + 1.0
+        z = y.sum()
+    d = y.detach()
+    d += 1.0
+    z.backward()
+    assert y.tolist() == [3.0, 4.0] and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_recorded_setitem_gives_the_tensor_new_memory_and_leaves_old_aliases_alone():
+    """After a recorded `y[0] = v`, y holds a copy: a detached alias of the old y may change."""
+    x = var([1.0, 2.0])
+    with autograd.record():
+        y = x * 1.0
+        d = y.detach()
+        y[0] = x[1] * 3.0
+        z = (y * y).sum()
+    d += 100.0                      # the old memory; nothing recorded reads it
+    z.backward()
+    assert y.tolist() == [6.0, 2.0] and x.grad.tolist() == [0.0, 2 * 2.0 + 2 * 6.0 * 3.0]
+
+
+@needs_torch
+@pytest.mark.parametrize("how", ["numpy", "data"])
+def test_changes_autograd_cannot_see_give_what_pytorch_gives(how):
+    """Writes through x.numpy() or a new x.data bypass the version counter, in both engines.
+
+    A documented limit (PyTorch #7860: `.data` is untracked): backward then uses the new
+    values silently, exactly as PyTorch does.
+    """
+    x = var([1.0, 2.0])
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    with autograd.record():
+        z = (x * x).sum()
+    tz = (t * t).sum()
+    if how == "numpy":
+        x.numpy()[0] = 10.0
+        t.detach().numpy()[0] = 10.0
+    else:
+        x.data = numpy.array([10.0, 2.0])
+        t.data = torch.tensor([10.0, 2.0], dtype=torch.float64)
+    z.backward()
+    tz.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
