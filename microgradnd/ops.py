@@ -881,8 +881,12 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
 def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     """Average over `axis`: sum / count."""
     axis = _axis(axis)
-    count = x.size if axis is None else math.prod(
-        x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    try:
+        count = x.size if axis is None else math.prod(
+            x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
+        raise ShapeError(f"mean of a tensor of shape {x.shape}: axis {axis} is out of bounds "
+                         f"for {x.ndim} dimensions") from None
     s = sum(x, axis, keepdims)
     if x.data.dtype.kind not in "fc":
         s = cast(s, numpy.float64)

@@ -625,3 +625,13 @@ def test_changes_autograd_cannot_see_give_what_pytorch_gives(how):
     z.backward()
     tz.backward()
     numpy.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+# ---- errors name what is wrong ----
+
+
+@pytest.mark.parametrize("axis", [2, -3, (0, 2)])
+def test_mean_over_an_out_of_range_axis_is_a_shape_error(axis):
+    """numpy/numpy#15836 and jax-ml/jax#25155: mean's item count raised a bare IndexError."""
+    with pytest.raises(mg.ShapeError, match=r"mean.*\(2, 3\).*out of bounds"):
+        mg.tensor(numpy.ones((2, 3))).mean(axis=axis)
