@@ -758,6 +758,8 @@ def cast(x: Tensor, dtype) -> Tensor:
     """x converted to `dtype`."""
     if x.data.dtype == dtype:
         return x
+    if numpy.dtype(dtype).kind not in "fc":     # integers, booleans: no gradient, a constant
+        return _wrap(x.data.astype(dtype))
     return unary(Cast, x, dtype)
 
 

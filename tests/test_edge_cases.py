@@ -635,3 +635,26 @@ def test_mean_over_an_out_of_range_axis_is_a_shape_error(axis):
     """numpy/numpy#15836 and jax-ml/jax#25155: mean's item count raised a bare IndexError."""
     with pytest.raises(mg.ShapeError, match=r"mean.*\(2, 3\).*out of bounds"):
         mg.tensor(numpy.ones((2, 3))).mean(axis=axis)
+
+
+@needs_torch
+def test_cast_to_integer_cuts_the_gradient_as_pytorch():
+    """tensorflow/tensorflow#897: a round trip through int passed the gradient (1, not 0)."""
+    x = var([1.4, 2.6, -3.5])
+    t = torch.tensor([1.4, 2.6, -3.5], dtype=torch.float64, requires_grad=True)
+    with autograd.record():
+        k = (x * 2).astype("int64")
+        y = (x * k + k.astype("float64") + (x > 0).astype("float64")).sum()
+    (t * (t * 2).long() + (t * 2).long().double() + (t > 0).double()).sum().backward()
+    y.backward()
+    assert not k.requires_grad and k.dtype == numpy.int64
+    numpy.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_backward_of_an_integer_result_names_its_dtype():
+    """tinygrad/tinygrad#10460: a gradient through an integer tensor should raise, not give 0."""
+    x = var([1.0, 2.0])
+    with autograd.record():
+        k = (x * 2).astype("int32")
+    with pytest.raises(mg.GraphError, match="int32.*no gradient"):
+        k.backward()
