@@ -11,7 +11,7 @@ import numpy
 
 from . import backend
 from .autograd import _state
-from .errors import DeviceError
+from .errors import DeviceError, ShapeError
 
 _new = object.__new__
 _ndarray = numpy.ndarray
@@ -337,7 +337,11 @@ class Tensor:
     def _inplace(self, other, out_of_place, update):
         if _state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
             return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
-        update(self.data, ops.operand_data(other, self))
+        value = ops.operand_data(other, self)
+        try:
+            update(self.data, value)
+        except ValueError as e:
+            raise _update_error(self, None, value, e) from None
         self._bump_version()
         return self
 
@@ -360,16 +364,19 @@ class Tensor:
         update is recorded as PyTorch does: t takes the history of a copy with index replaced.
         A variable (a leaf) is still updated in place, outside the graph.
         """
-        if _state.recording and self._req is None and (
-                self._node is not None or getattr(value, "requires_grad", False)):
-            old = _wrap(self.data, self._node)
-            old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
-            new = ops.setitem(old, index, value)
-            # t now holds new memory: a counter of its own, past every version recorded of t
-            self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
-        else:
+        try:
+            if _state.recording and self._req is None and (
+                    self._node is not None or getattr(value, "requires_grad", False)):
+                old = _wrap(self.data, self._node)
+                old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
+                new = ops.setitem(old, index, value)
+                # t now holds new memory: a counter of its own, past every version recorded
+                self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
+                return
             self.data[ops.index_data(index)] = ops.operand_data(value, self)
-            self._bump_version()
+        except (IndexError, ValueError) as e:
+            raise _update_error(self, index, value, e) from None
+        self._bump_version()
 
     # ---- differentiable methods ----
 
@@ -429,6 +436,23 @@ class Tensor:
 
     def cos(self) -> Tensor:
         return ops.cos(self)
+
+
+def _update_error(t, index, value, e):
+    """The error for `t[index] = value` (or `t += value` when index is None), naming shapes."""
+    if isinstance(e, IndexError):
+        return IndexError(f"index {index!r} does not fit a tensor of shape {t.shape}: {e}")
+    target = t.data.shape if index is None else t.data[ops.index_data(index)].shape
+    shape = numpy.shape(value.data if isinstance(value, Tensor) else value)
+    try:
+        fits = numpy.broadcast_shapes(target, shape) == target
+    except ValueError:
+        fits = False
+    if fits:
+        return e            # not about shapes (a read-only array): NumPy's own words
+    into = "" if index is None else f" at index {index!r} (shape {target})"
+    return ShapeError(f"cannot update a tensor of shape {t.shape}{into} in place with a value "
+                      f"of shape {shape}: it must broadcast to {target}")
 
 
 def _iadd(a, b):

@@ -658,3 +658,104 @@ def test_backward_of_an_integer_result_names_its_dtype():
         k = (x * 2).astype("int32")
     with pytest.raises(mg.GraphError, match="int32.*no gradient"):
         k.backward()
+
+
+def _x23():
+    return var(numpy.arange(6.0).reshape(2, 3))
+
+
+def _backward_twice():
+    x = _x23()
+    with autograd.record():
+        y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def _backward_with_head_grad(head):
+    x = _x23()
+    with autograd.record():
+        y = x * 2
+    y.backward(head)
+
+
+def _grad_of_constant():
+    x, c = _x23(), mg.tensor([1.0])
+    with autograd.record():
+        y = (x * x).sum()
+    autograd.grad(y, [c])
+
+
+ERRORS = [
+    # (name, call, exception class, regex the message must match); each message names the
+    # shapes, dtypes or devices at fault and says what to do.
+    # pytorch/pytorch#71098: an in-place update whose operand broadcasts to a larger shape
+    ("iadd_wider_operand", lambda: mg.tensor([1.0, 2.0]).__iadd__(numpy.ones((2, 2))),
+     mg.ShapeError, r"shape \(2,\).*shape \(2, 2\)"),
+    ("iadd_mismatch", lambda: _x23().__isub__(numpy.ones(2)),
+     mg.ShapeError, r"shape \(2, 3\).*shape \(2,\)"),
+    ("setitem_mismatch", lambda: _x23().__setitem__(0, numpy.ones(5)),
+     mg.ShapeError, r"\(2, 3\) at index 0 \(shape \(3,\)\).*shape \(5,\)"),
+    ("setitem_out_of_range", lambda: _x23().__setitem__(9, 1.0),
+     IndexError, r"index 9 does not fit a tensor of shape \(2, 3\)"),
+    ("getitem_out_of_range", lambda: _x23()[2, 0], IndexError, r"\(2, 0\).*shape \(2, 3\)"),
+    # numpy/numpy#8345: a broadcasting error should print both shapes
+    ("add_broadcast", lambda: _x23() + mg.tensor([1.0, 2.0]),
+     mg.ShapeError, r"add: shapes \(2, 3\) and \(2,\)"),
+    ("radd_ndarray_broadcast", lambda: numpy.ones(2) + _x23(),
+     mg.ShapeError, r"add: shapes \(2,\) and \(2, 3\)"),
+    # tensorflow/tensorflow#110513: a 2-D @ 1-D mismatch must say which shapes
+    ("matmul_mismatch", lambda: _x23() @ mg.tensor([1.0, 2.0]),
+     mg.ShapeError, r"matmul: shapes \(2, 3\) and \(2,\)"),
+    ("reshape_size", lambda: _x23().reshape(4, 2),
+     mg.ShapeError, r"shape \(2, 3\) \(6 elements\) into shape \(4, 2\)"),
+    ("sum_axis", lambda: _x23().sum(axis=2), mg.ShapeError, r"\(2, 3\).*axis 2"),
+    ("max_axis", lambda: _x23().max(axis=-3), mg.ShapeError, r"\(2, 3\).*axis -3"),
+    ("head_grad_shape", lambda: _backward_with_head_grad(numpy.ones(3)),
+     mg.ShapeError, r"head_grad.*\(3,\).*\(2, 3\)"),
+    ("head_grad_scalar", lambda: _backward_with_head_grad(1.0),
+     mg.ShapeError, r"head_grad.*\(\).*\(2, 3\)"),
+    ("head_grads_count", lambda: autograd.backward([_x23()], [None, None]),
+     ValueError, r"1 heads but 2 head_grads"),
+    # the PyTorch message every tracker carries ("Trying to backward through the graph a
+    # second time", e.g. davda54/sam#45): name the op and the fix
+    ("backward_twice", _backward_twice, mg.GraphError, r"'sum'.*retain_graph=True"),
+    ("backward_not_recorded", lambda: (_x23() * 2).sum().backward(),
+     mg.GraphError, r"shape \(\).*not recorded.*autograd.record"),
+    ("grad_of_a_constant", _grad_of_constant, mg.GraphError, r"\(1,\).*attach_grad"),
+    # apache/mxnet#16111 and jax-ml/jax#424: integers get no gradient, and say so
+    ("attach_grad_int", lambda: mg.tensor([1, 2]).attach_grad(), TypeError, r"int64.*astype"),
+    ("requires_grad_bool", lambda: mg.tensor([True], requires_grad=True), TypeError, r"bool"),
+    ("mg_grad_int_input", lambda: mg.grad(lambda t: (t * t).sum())(mg.tensor([1, 2])),
+     TypeError, r"int64.*2\.0 rather than 2"),
+    ("cuda_unavailable" if not mg.cuda_is_available() else "unknown_device",
+     (lambda: mg.tensor([1.0], device="cuda")) if not mg.cuda_is_available()
+     else (lambda: mg.tensor([1.0], device="tpu")),
+     mg.DeviceError, r"microgradnd\[cuda\]" if not mg.cuda_is_available() else r"'tpu'"),
+]
+
+
+@pytest.mark.parametrize("name, call, cls, pattern", ERRORS, ids=[e[0] for e in ERRORS])
+def test_errors_are_the_documented_class_and_name_what_is_wrong(name, call, cls, pattern):
+    with pytest.raises(cls, match=pattern) as info:
+        call()
+    e = info.value          # no NumPy error chained under ours ("During handling of...")
+    assert e.__cause__ is None and (e.__suppress_context__ or e.__context__ is None)
+
+
+@pytest.mark.skipif(not mg.cuda_is_available(), reason="mixing devices needs a GPU")
+def test_mixed_devices_name_both():
+    with pytest.raises(mg.DeviceError, match=r"cpu.*cuda:0|cuda:0.*cpu"):
+        mg.tensor([1.0]) + mg.tensor([1.0], device="cuda")
+
+
+def test_y_equals_x_and_y_equals_one_times_x_give_the_same_gradient():
+    """apache/mxnet#8687: `y = x` and `y = 1 * x` gave different gradients."""
+    grads = []
+    for f in (lambda x: x, lambda x: 1 * x):
+        x = var([1.0, 2.0])
+        with autograd.record():
+            y = f(x)
+        y.backward(numpy.array([3.0, 4.0]))
+        grads.append(x.grad.tolist())
+    assert grads == [[3.0, 4.0], [3.0, 4.0]]
