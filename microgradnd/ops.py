@@ -884,7 +884,8 @@ def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     """Average over `axis`: sum / count."""
     axis = _axis(axis)
     try:
-        count = x.size if axis is None else math.prod(
+        # a 0-d tensor takes axis 0 or -1 (as NumPy's sum and PyTorch): its one element
+        count = x.size if axis is None or x.ndim == 0 else math.prod(
             x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
     except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
         raise ShapeError(f"mean of a tensor of shape {x.shape}: axis {axis} is out of bounds "

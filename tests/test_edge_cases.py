@@ -759,3 +759,28 @@ def test_y_equals_x_and_y_equals_one_times_x_give_the_same_gradient():
         y.backward(numpy.array([3.0, 4.0]))
         grads.append(x.grad.tolist())
     assert grads == [[3.0, 4.0], [3.0, 4.0]]
+
+
+ZERO_D = [
+    # pytorch/pytorch#102546: mean(0) of a 0-d tensor raised IndexError computing the count
+    ("mean_axis_0", lambda x: x.mean(axis=0), lambda t: t.mean(dim=0)),
+    ("mean_axis_-1", lambda x: x.mean(axis=-1), lambda t: t.mean(dim=-1)),
+    ("sum_axis_0", lambda x: x.sum(axis=0), lambda t: t.sum(dim=0)),
+    ("max_axis_-1", lambda x: x.max(axis=-1), lambda t: t.amax(dim=-1)),
+    ("getitem_none", lambda x: x[None] * 2.0, lambda t: t[None] * 2.0),
+    ("reshape_1_1", lambda x: x.reshape(1, 1) ** 2, lambda t: t.reshape(1, 1) ** 2),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, f, tf", ZERO_D, ids=[z[0] for z in ZERO_D])
+def test_reductions_and_views_of_a_0d_tensor_match_pytorch(name, f, tf):
+    x = var(3.0)
+    with autograd.record():
+        y = f(x)
+    y.backward()
+    t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    ty = tf(t)
+    ty.sum().backward()
+    assert y.shape == tuple(ty.shape) and y.numpy().tolist() == ty.tolist()
+    assert x.grad.item() == t.grad.item()
