@@ -164,6 +164,10 @@ def _head_grads(heads, head_grads):
     for i, (h, hg) in enumerate(zip(heads, head_grads)):
         if not isinstance(h, Tensor):
             raise TypeError(f"backward needs Tensors as heads, got {type(h).__name__}")
+        if h._node is None and h._req is None and h.data.dtype.kind not in "fc":
+            raise GraphError(
+                f"cannot differentiate a tensor of dtype {h.dtype}: integer and boolean "
+                "tensors carry no gradient; differentiate a floating-point result instead")
         if h._node is None and h._req is None:
             raise GraphError(
                 f"cannot differentiate a tensor of shape {h.shape} that was not recorded: "
@@ -242,12 +246,12 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                     "time: its saved values were freed by the first backward. Pass "
                     "retain_graph=True to the first backward to differentiate twice")
             for x, v in zip(inputs, node.versions):   # the in-place check, inlined
-                if v is not None and x._version != v:
+                if v is not None and x._vc[0] != v:
                     inputs = _check_versions(node, out)
                     break
             op = node.op
             if op.saves_output:
-                if out._version:
+                if out._vc[0]:
                     _check_versions(node, out)
             else:
                 out = None      # frees the output before its backward runs (W3 peak memory)
@@ -321,10 +325,10 @@ def _store_grad(x, g, create_graph):
         x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
     elif req == "write":
         x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
-        x.grad._version += 1
+        x.grad._bump_version()
     else:
         x.grad.data += g.data
-        x.grad._version += 1
+        x.grad._bump_version()
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False):

@@ -11,11 +11,15 @@ import numpy
 
 from . import backend
 from .autograd import _state
-from .errors import DeviceError
+from .errors import DeviceError, ShapeError
 
 _new = object.__new__
 _ndarray = numpy.ndarray
 _generic = numpy.generic
+# The version counter every tensor starts with: read-only and shared, so making a tensor
+# allocates none. The first in-place change, or the first alias (detach(), a view), gives
+# the tensor a list [n] of its own, which its aliases then share (see Tensor._shared_vc).
+_UNCHANGED = (0,)
 
 
 def _wrap(data, node=None):
@@ -27,7 +31,7 @@ def _wrap(data, node=None):
     t.grad = None
     t._node = node
     t._req = None
-    t._version = 0
+    t._vc = _UNCHANGED
     return t
 
 
@@ -58,7 +62,7 @@ def _to_array(data, dtype, device):
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    __slots__ = ("data", "grad", "_node", "_req", "_version", "__weakref__")
+    __slots__ = ("data", "grad", "_node", "_req", "_vc", "__weakref__")
     # Makes `ndarray + Tensor` call Tensor.__radd__ and return a Tensor.
     __array_priority__ = 1000.0
 
@@ -69,7 +73,11 @@ class Tensor:
         self.grad = None
         self._node = None       # the Node that computed this tensor while recording
         self._req = None        # grad_req of a variable: 'write' or 'add'; None: no gradient
-        self._version = 0       # bumped by every in-place change
+        # The version counter, bumped by every in-place change. Tensors that alias one array
+        # (detach(), views, tensor(t)) share it, as in PyTorch, so a change made through any
+        # of them is seen by the backward of an op that saved another.
+        self._vc = data._shared_vc() if isinstance(data, Tensor) and self.data is data.data \
+            else _UNCHANGED
         if requires_grad:
             self.attach_grad("add")
             self.grad = None        # PyTorch semantics: no gradient until the first backward
@@ -123,6 +131,21 @@ class Tensor:
             self._req = None
 
     @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (through any alias)."""
+        return self._vc[0]
+
+    def _shared_vc(self) -> list:
+        """This tensor's own version counter [n], made on first use, for an alias to share."""
+        if self._vc is _UNCHANGED:
+            self._vc = [0]
+        return self._vc
+
+    def _bump_version(self) -> None:
+        """Count one in-place change of this tensor's memory, for it and all its aliases."""
+        self._shared_vc()[0] += 1
+
+    @property
     def T(self) -> Tensor:
         return ops.transpose(self)
 
@@ -156,7 +179,7 @@ class Tensor:
         """Set `.grad` to zeros in place (for grad_req='add', before the next backward)."""
         if self.grad is not None:
             self.grad.data[...] = 0
-            self.grad._version += 1
+            self.grad._bump_version()
 
     def backward(self, head_grad=None, retain_graph=False, create_graph=False) -> None:
         """Fill the `.grad` of every variable this tensor was recorded from.
@@ -167,8 +190,10 @@ class Tensor:
                           retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self) -> Tensor:
-        """The same data (shared memory) cut off from the graph."""
-        return _wrap(self.data)
+        """The same data (shared memory) cut off from the graph; it shares the version too."""
+        t = _wrap(self.data)
+        t._vc = self._shared_vc()   # `d = y.detach(); d += 1` is then seen by y's backward
+        return t
 
     # ---- conversion ----
 
@@ -313,8 +338,12 @@ class Tensor:
     def _inplace(self, other, out_of_place, update):
         if _state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
             return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
-        update(self.data, ops.operand_data(other, self))
-        self._version += 1
+        value = ops.operand_data(other, self)
+        try:
+            update(self.data, value)
+        except ValueError as e:
+            raise _update_error(self, None, value, e) from None
+        self._bump_version()
         return self
 
     def __iadd__(self, other):
@@ -336,13 +365,19 @@ class Tensor:
         update is recorded as PyTorch does: t takes the history of a copy with index replaced.
         A leaf variable is still updated in place, outside the graph.
         """
-        if _state.recording and (self._node is not None or (
-                self._req is None and getattr(value, "requires_grad", False))):
-            new = ops.setitem(_wrap(self.data, self._node), index, value)
-            self.data, self._node = new.data, new._node
-        else:
+        try:
+            if _state.recording and (self._node is not None or (
+                    self._req is None and getattr(value, "requires_grad", False))):
+                old = _wrap(self.data, self._node)
+                old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
+                new = ops.setitem(old, index, value)
+                # t now holds new memory: a counter of its own, past every version recorded
+                self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
+                return
             self.data[ops.index_data(index)] = ops.operand_data(value, self)
-        self._version += 1
+        except (IndexError, ValueError) as e:
+            raise _update_error(self, index, value, e) from None
+        self._bump_version()
 
     # ---- differentiable methods ----
 
@@ -402,6 +437,23 @@ class Tensor:
 
     def cos(self) -> Tensor:
         return ops.cos(self)
+
+
+def _update_error(t, index, value, e):
+    """The error for `t[index] = value` (or `t += value` when index is None), naming shapes."""
+    if isinstance(e, IndexError):
+        return IndexError(f"index {index!r} does not fit a tensor of shape {t.shape}: {e}")
+    target = t.data.shape if index is None else t.data[ops.index_data(index)].shape
+    shape = numpy.shape(value.data if isinstance(value, Tensor) else value)
+    try:
+        fits = numpy.broadcast_shapes(target, shape) == target
+    except ValueError:
+        fits = False
+    if fits:
+        return e            # not about shapes (a read-only array): NumPy's own words
+    into = "" if index is None else f" at index {index!r} (shape {target})"
+    return ShapeError(f"cannot update a tensor of shape {t.shape}{into} in place with a value "
+                      f"of shape {shape}: it must broadcast to {target}")
 
 
 def _iadd(a, b):

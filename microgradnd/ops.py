@@ -84,7 +84,7 @@ def _record(op, out, inputs, args):
     """Attach a Node to `out` when recording and some input needs a gradient."""
     needs = tuple(_needs(x) for x in inputs)
     node = Node(op, inputs, args, needs,
-                tuple(x._version if isinstance(x, Tensor) else None for x in inputs), out.data)
+                tuple(x._vc[0] if isinstance(x, Tensor) else None for x in inputs), out.data)
     out._node = node
     tape = _state.tape
     if tape is not None:
@@ -100,7 +100,7 @@ def unary(op, x: Tensor, *args) -> Tensor:
         raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
     if _state.recording and (x._node is not None or x._req is not None):
         # _record inlined: a unary op's needs and versions are known without looping.
-        out._node = node = Node(op, (x,), args, _NEED_ONE, (x._version,), out.data)
+        out._node = node = Node(op, (x,), args, _NEED_ONE, (x._vc[0],), out.data)
         tape = _state.tape
         if tape is not None:
             tape.nodes.append(node)
@@ -146,8 +146,8 @@ def binary(op, a, b) -> Tensor:
         nb = tb is Tensor and (b._node is not None or b._req is not None)
         if na or nb:
             out._node = node = Node(op, (a, b), (), (na, nb),
-                                    (a._version if ta is Tensor else None,
-                                     b._version if tb is Tensor else None), out.data)
+                                    (a._vc[0] if ta is Tensor else None,
+                                     b._vc[0] if tb is Tensor else None), out.data)
             tape = _state.tape
             if tape is not None:
                 tape.nodes.append(node)
@@ -824,6 +824,8 @@ def cast(x: Tensor, dtype) -> Tensor:
     """x converted to `dtype`."""
     if x.data.dtype == dtype:
         return x
+    if numpy.dtype(dtype).kind not in "fc":     # integers, booleans: no gradient, a constant
+        return _wrap(x.data.astype(dtype))
     return unary(Cast, x, dtype)
 
 
@@ -845,13 +847,24 @@ def where(cond, a, b) -> Tensor:
     return out
 
 
+def _view_of(x: Tensor, out: Tensor) -> Tensor:
+    """out, sharing x's version counter when its array is a view of x's memory (as PyTorch).
+
+    Then `v = x[0]; v += 1` counts as a change of x too, and x's saved value is protected.
+    """
+    base = out.data.base
+    if base is not None and (base is x.data or base is x.data.base):
+        out._vc = x._shared_vc()
+    return out
+
+
 def reshape(x: Tensor, shape: tuple) -> Tensor:
     """The same values in a new shape; one dimension may be -1."""
     shape = tuple(map(operator.index, shape))   # accepts ints and 0-d int arrays, not floats
     if x.data.shape == shape:
         return x
     try:
-        return unary(Reshape, x, shape)
+        return _view_of(x, unary(Reshape, x, shape))
     except ShapeError:
         raise ShapeError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
                          f"shape {shape}: the sizes must match") from None
@@ -861,7 +874,7 @@ def transpose(x: Tensor, axes=None) -> Tensor:
     """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
     if axes is not None:
         axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
-    return unary(Transpose, x, axes)
+    return _view_of(x, unary(Transpose, x, axes))
 
 
 def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
@@ -882,7 +895,7 @@ def getitem(x: Tensor, index) -> Tensor:
     """x[index] for basic slices and integer (or boolean) arrays."""
     index = index_data(index)
     try:
-        return unary(GetItem, x, index)
+        return _view_of(x, unary(GetItem, x, index))
     except IndexError as e:
         raise IndexError(f"index {index!r} does not fit a tensor of shape {x.shape}: {e}") \
             from None
@@ -936,8 +949,13 @@ def max(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001
 def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     """Average over `axis`: sum / count."""
     axis = _axis(axis)
-    count = x.size if axis is None else math.prod(
-        x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    try:
+        # a 0-d tensor takes axis 0 or -1 (as NumPy's sum and PyTorch): its one element
+        count = x.size if axis is None or x.ndim == 0 else math.prod(
+            x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
+        raise ShapeError(f"mean of a tensor of shape {x.shape}: axis {axis} is out of bounds "
+                         f"for {x.ndim} dimensions") from None
     s = sum(x, axis, keepdims)
     if x.data.dtype.kind not in "fc":
         s = cast(s, numpy.float64)

@@ -500,3 +500,287 @@ def test_seed_style_parameter_update_outside_record():
         loss.backward()
         w[:] = w - 0.25 * w.grad
     assert w.tolist() == [0.25, 0.5] and w.grad.tolist() == [1.0, 2.0]
+
+
+# ---- aliases share the version counter: detach(), views, tensor(t) (as PyTorch) ----
+
+
+def _mul_graph(shape=(2, 2)):
+    x = var(numpy.arange(1.0, 1.0 + numpy.prod(shape)).reshape(shape))
+    with autograd.record():
+        z = (x * x).sum()           # mul saves x: an in-place change of x must be refused
+    return x, z
+
+
+def _rows_zeroed(x):
+    for row in x:               # each row is a view of x
+        row *= 0
+
+
+ALIAS_CHANGES = [
+    # pytorch/pytorch#6990: a detached alias changed in place; the backward needs the value
+    ("detach_setitem", lambda x: x.detach().__setitem__(slice(None), 0.0)),
+    ("detach_iadd", lambda x: x.detach().__iadd__(1.0)),
+    # pytorch/pytorch#39150: an in-place change through a basic-slice view of a leaf
+    ("view_row_imul", lambda x: x[0].__imul__(0.0)),
+    ("iterated_rows", _rows_zeroed),
+    ("transposed_view", lambda x: x.T.__isub__(1.0)),
+    ("reshaped_view", lambda x: x.reshape(-1).__setitem__(0, 9.0)),
+    ("view_of_view", lambda x: x[:, :][1:][0].__itruediv__(2.0)),
+    ("tensor_of_tensor", lambda x: mg.tensor(x).__iadd__(1.0)),     # shares memory (API §1)
+]
+
+
+@pytest.mark.parametrize("name, change", ALIAS_CHANGES, ids=[c[0] for c in ALIAS_CHANGES])
+def test_inplace_change_through_an_alias_is_refused(name, change):
+    x, z = _mul_graph()
+    change(x)
+    with pytest.raises(mg.GraphError, match="'mul'.*modified in place"):
+        z.backward()
+
+
+def test_detached_output_changed_in_place_is_refused_by_the_op_that_saved_it():
+    """pytorch/pytorch#6990, verbatim: out = a.sigmoid(); out.detach().zero_(); backward."""
+    a = var([1.0, 2.0, 3.0])
+    with autograd.record():
+        out = a.sigmoid()
+        s = out.sum()
+    out.detach()[:] = 0.0
+    assert out.tolist() == [0.0, 0.0, 0.0]          # the same memory
+    with pytest.raises(mg.GraphError, match="'sigmoid'"):
+        s.backward()
+
+
+def test_view_of_a_result_changed_through_its_base_is_refused():
+    x = var(numpy.arange(4.0))
+    with autograd.record():
+        y = x.exp()
+        v = y[1:]                   # a view of y's memory, recorded as getitem
+        z = (v * v).sum()
+    y.detach()[2] = 0.0             # changes v's value too
+    with pytest.raises(mg.GraphError, match="'mul'"):
+        z.backward()
+
+
+ALIAS_COPIES = [
+    ("fancy_index_copy", lambda x: x[[0, 1]].__imul__(0.0)),    # integer arrays copy
+    ("int_index_of_1d_copy", lambda x: x.reshape(-1)[0].__iadd__(5.0)),   # a 0-d copy
+    ("astype_copy", lambda x: x.astype("float32").__iadd__(1.0)),
+    ("np_array_copy", lambda x: mg.np.array(x).__iadd__(1.0)),
+]
+
+
+@pytest.mark.parametrize("name, change", ALIAS_COPIES, ids=[c[0] for c in ALIAS_COPIES])
+def test_inplace_change_of_a_copy_is_not_refused(name, change):
+    x, z = _mul_graph()
+    change(x)
+    z.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), 2 * numpy.arange(1.0, 5.0).reshape(2, 2))
+
+
+def test_detached_alias_of_an_op_that_reads_nothing_may_change():
+    """add and sum need no values (PyTorch allows the change); the gradient is still 1."""
+    x = var([1.0, 2.0])
+    with autograd.record():
+        y = x + 1.0
+        z = y.sum()
+    d = y.detach()
+    d += 1.0
+    z.backward()
+    assert y.tolist() == [3.0, 4.0] and x.grad.tolist() == [1.0, 1.0]
+
+
+def test_recorded_setitem_gives_the_tensor_new_memory_and_leaves_old_aliases_alone():
+    """After a recorded `y[0] = v`, y holds a copy: a detached alias of the old y may change."""
+    x = var([1.0, 2.0])
+    with autograd.record():
+        y = x * 1.0
+        d = y.detach()
+        y[0] = x[1] * 3.0
+        z = (y * y).sum()
+    d += 100.0                      # the old memory; nothing recorded reads it
+    z.backward()
+    assert y.tolist() == [6.0, 2.0] and x.grad.tolist() == [0.0, 2 * 2.0 + 2 * 6.0 * 3.0]
+
+
+@needs_torch
+@pytest.mark.parametrize("how", ["numpy", "data"])
+def test_changes_autograd_cannot_see_give_what_pytorch_gives(how):
+    """Writes through x.numpy() or a new x.data bypass the version counter, in both engines.
+
+    A documented limit (PyTorch #7860: `.data` is untracked): backward then uses the new
+    values silently, exactly as PyTorch does.
+    """
+    x = var([1.0, 2.0])
+    t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    with autograd.record():
+        z = (x * x).sum()
+    tz = (t * t).sum()
+    if how == "numpy":
+        x.numpy()[0] = 10.0
+        t.detach().numpy()[0] = 10.0
+    else:
+        x.data = numpy.array([10.0, 2.0])
+        t.data = torch.tensor([10.0, 2.0], dtype=torch.float64)
+    z.backward()
+    tz.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+# ---- errors name what is wrong ----
+
+
+@pytest.mark.parametrize("axis", [2, -3, (0, 2)])
+def test_mean_over_an_out_of_range_axis_is_a_shape_error(axis):
+    """numpy/numpy#15836 and jax-ml/jax#25155: mean's item count raised a bare IndexError."""
+    with pytest.raises(mg.ShapeError, match=r"mean.*\(2, 3\).*out of bounds"):
+        mg.tensor(numpy.ones((2, 3))).mean(axis=axis)
+
+
+@needs_torch
+def test_cast_to_integer_cuts_the_gradient_as_pytorch():
+    """tensorflow/tensorflow#897: a round trip through int passed the gradient (1, not 0)."""
+    x = var([1.4, 2.6, -3.5])
+    t = torch.tensor([1.4, 2.6, -3.5], dtype=torch.float64, requires_grad=True)
+    with autograd.record():
+        k = (x * 2).astype("int64")
+        y = (x * k + k.astype("float64") + (x > 0).astype("float64")).sum()
+    (t * (t * 2).long() + (t * 2).long().double() + (t > 0).double()).sum().backward()
+    y.backward()
+    assert not k.requires_grad and k.dtype == numpy.int64
+    numpy.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+def test_backward_of_an_integer_result_names_its_dtype():
+    """tinygrad/tinygrad#10460: a gradient through an integer tensor should raise, not give 0."""
+    x = var([1.0, 2.0])
+    with autograd.record():
+        k = (x * 2).astype("int32")
+    with pytest.raises(mg.GraphError, match="int32.*no gradient"):
+        k.backward()
+
+
+def _x23():
+    return var(numpy.arange(6.0).reshape(2, 3))
+
+
+def _backward_twice():
+    x = _x23()
+    with autograd.record():
+        y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def _backward_with_head_grad(head):
+    x = _x23()
+    with autograd.record():
+        y = x * 2
+    y.backward(head)
+
+
+def _grad_of_constant():
+    x, c = _x23(), mg.tensor([1.0])
+    with autograd.record():
+        y = (x * x).sum()
+    autograd.grad(y, [c])
+
+
+ERRORS = [
+    # (name, call, exception class, regex the message must match); each message names the
+    # shapes, dtypes or devices at fault and says what to do.
+    # pytorch/pytorch#71098: an in-place update whose operand broadcasts to a larger shape
+    ("iadd_wider_operand", lambda: mg.tensor([1.0, 2.0]).__iadd__(numpy.ones((2, 2))),
+     mg.ShapeError, r"shape \(2,\).*shape \(2, 2\)"),
+    ("iadd_mismatch", lambda: _x23().__isub__(numpy.ones(2)),
+     mg.ShapeError, r"shape \(2, 3\).*shape \(2,\)"),
+    ("setitem_mismatch", lambda: _x23().__setitem__(0, numpy.ones(5)),
+     mg.ShapeError, r"\(2, 3\) at index 0 \(shape \(3,\)\).*shape \(5,\)"),
+    ("setitem_out_of_range", lambda: _x23().__setitem__(9, 1.0),
+     IndexError, r"index 9 does not fit a tensor of shape \(2, 3\)"),
+    ("getitem_out_of_range", lambda: _x23()[2, 0], IndexError, r"\(2, 0\).*shape \(2, 3\)"),
+    # numpy/numpy#8345: a broadcasting error should print both shapes
+    ("add_broadcast", lambda: _x23() + mg.tensor([1.0, 2.0]),
+     mg.ShapeError, r"add: shapes \(2, 3\) and \(2,\)"),
+    ("radd_ndarray_broadcast", lambda: numpy.ones(2) + _x23(),
+     mg.ShapeError, r"add: shapes \(2,\) and \(2, 3\)"),
+    # tensorflow/tensorflow#110513: a 2-D @ 1-D mismatch must say which shapes
+    ("matmul_mismatch", lambda: _x23() @ mg.tensor([1.0, 2.0]),
+     mg.ShapeError, r"matmul: shapes \(2, 3\) and \(2,\)"),
+    ("reshape_size", lambda: _x23().reshape(4, 2),
+     mg.ShapeError, r"shape \(2, 3\) \(6 elements\) into shape \(4, 2\)"),
+    ("sum_axis", lambda: _x23().sum(axis=2), mg.ShapeError, r"\(2, 3\).*axis 2"),
+    ("max_axis", lambda: _x23().max(axis=-3), mg.ShapeError, r"\(2, 3\).*axis -3"),
+    ("head_grad_shape", lambda: _backward_with_head_grad(numpy.ones(3)),
+     mg.ShapeError, r"head_grad.*\(3,\).*\(2, 3\)"),
+    ("head_grad_scalar", lambda: _backward_with_head_grad(1.0),
+     mg.ShapeError, r"head_grad.*\(\).*\(2, 3\)"),
+    ("head_grads_count", lambda: autograd.backward([_x23()], [None, None]),
+     ValueError, r"1 heads but 2 head_grads"),
+    # the PyTorch message every tracker carries ("Trying to backward through the graph a
+    # second time", e.g. davda54/sam#45): name the op and the fix
+    ("backward_twice", _backward_twice, mg.GraphError, r"'sum'.*retain_graph=True"),
+    ("backward_not_recorded", lambda: (_x23() * 2).sum().backward(),
+     mg.GraphError, r"shape \(\).*not recorded.*autograd.record"),
+    ("grad_of_a_constant", _grad_of_constant, mg.GraphError, r"\(1,\).*attach_grad"),
+    # apache/mxnet#16111 and jax-ml/jax#424: integers get no gradient, and say so
+    ("attach_grad_int", lambda: mg.tensor([1, 2]).attach_grad(), TypeError, r"int64.*astype"),
+    ("requires_grad_bool", lambda: mg.tensor([True], requires_grad=True), TypeError, r"bool"),
+    ("mg_grad_int_input", lambda: mg.grad(lambda t: (t * t).sum())(mg.tensor([1, 2])),
+     TypeError, r"int64.*2\.0 rather than 2"),
+    ("cuda_unavailable" if not mg.cuda_is_available() else "unknown_device",
+     (lambda: mg.tensor([1.0], device="cuda")) if not mg.cuda_is_available()
+     else (lambda: mg.tensor([1.0], device="tpu")),
+     mg.DeviceError, r"microgradnd\[cuda\]" if not mg.cuda_is_available() else r"'tpu'"),
+]
+
+
+@pytest.mark.parametrize("name, call, cls, pattern", ERRORS, ids=[e[0] for e in ERRORS])
+def test_errors_are_the_documented_class_and_name_what_is_wrong(name, call, cls, pattern):
+    with pytest.raises(cls, match=pattern) as info:
+        call()
+    e = info.value          # no NumPy error chained under ours ("During handling of...")
+    assert e.__cause__ is None and (e.__suppress_context__ or e.__context__ is None)
+
+
+@pytest.mark.skipif(not mg.cuda_is_available(), reason="mixing devices needs a GPU")
+def test_mixed_devices_name_both():
+    with pytest.raises(mg.DeviceError, match=r"cpu.*cuda:0|cuda:0.*cpu"):
+        mg.tensor([1.0]) + mg.tensor([1.0], device="cuda")
+
+
+def test_y_equals_x_and_y_equals_one_times_x_give_the_same_gradient():
+    """apache/mxnet#8687: `y = x` and `y = 1 * x` gave different gradients."""
+    grads = []
+    for f in (lambda x: x, lambda x: 1 * x):
+        x = var([1.0, 2.0])
+        with autograd.record():
+            y = f(x)
+        y.backward(numpy.array([3.0, 4.0]))
+        grads.append(x.grad.tolist())
+    assert grads == [[3.0, 4.0], [3.0, 4.0]]
+
+
+ZERO_D = [
+    # pytorch/pytorch#102546: mean(0) of a 0-d tensor raised IndexError computing the count
+    ("mean_axis_0", lambda x: x.mean(axis=0), lambda t: t.mean(dim=0)),
+    ("mean_axis_-1", lambda x: x.mean(axis=-1), lambda t: t.mean(dim=-1)),
+    ("sum_axis_0", lambda x: x.sum(axis=0), lambda t: t.sum(dim=0)),
+    ("max_axis_-1", lambda x: x.max(axis=-1), lambda t: t.amax(dim=-1)),
+    ("getitem_none", lambda x: x[None] * 2.0, lambda t: t[None] * 2.0),
+    ("reshape_1_1", lambda x: x.reshape(1, 1) ** 2, lambda t: t.reshape(1, 1) ** 2),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("name, f, tf", ZERO_D, ids=[z[0] for z in ZERO_D])
+def test_reductions_and_views_of_a_0d_tensor_match_pytorch(name, f, tf):
+    x = var(3.0)
+    with autograd.record():
+        y = f(x)
+    y.backward()
+    t = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    ty = tf(t)
+    ty.sum().backward()
+    assert y.shape == tuple(ty.shape) and y.numpy().tolist() == ty.tolist()
+    assert x.grad.item() == t.grad.item()
