@@ -267,6 +267,29 @@ class Tensor:
             return format(self.data.item(), spec)
         return format(str(self), spec)
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy's ufuncs on Tensors (NEP 13): numpy.exp(t) is t.exp(), and differentiable.
+
+        Ufuncs microgradnd can differentiate go to its ops; the rest run on the arrays and
+        give constant Tensors, except inside record() on a tensor that needs a gradient,
+        where a silently lost gradient would be a wrong answer: that raises TypeError.
+        """
+        if method == "__call__" and not kwargs and ufunc in _DIFFERENTIABLE_UFUNCS:
+            return _DIFFERENTIABLE_UFUNCS[ufunc](*inputs)
+        if _state.recording and ufunc not in _ZERO_GRADIENT_UFUNCS and any(
+                isinstance(x, Tensor) and x.requires_grad for x in inputs):
+            raise TypeError(f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
+                            " cannot be differentiated by microgradnd; use the Tensor methods "
+                            "and microgradnd.np functions (or .detach() it first)")
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in kwargs["out"])
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+        if isinstance(result, tuple):
+            return tuple(_wrap(r) if backend.is_array(r) else r for r in result)
+        return _wrap(result) if backend.is_array(result) or isinstance(result, _generic) \
+            else result
+
     # ---- arithmetic (each a primitive in ops.py) ----
 
     def __add__(self, other):
@@ -390,24 +413,28 @@ class Tensor:
     def matmul(self, other) -> Tensor:
         return ops.matmul(self, other)
 
-    def reshape(self, *shape) -> Tensor:
+    def reshape(self, *shape, order: str = "C") -> Tensor:
+        if order != "C":        # numpy.reshape(t, shape) passes order='C'
+            raise ValueError(f"reshape supports only order='C' (row-major), got {order!r}")
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
         return ops.reshape(self, tuple(shape))
 
     def transpose(self, *axes) -> Tensor:
-        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-            axes = axes[0]
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]      # t.transpose((1, 0)), and numpy.transpose(t)'s None
         return ops.transpose(self, tuple(axes) if axes else None)
 
-    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
-        return ops.sum(self, axis, keepdims)
+    # dtype= and out= are what numpy.sum(t), numpy.mean(t) and numpy.max(t) pass on to us.
 
-    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
-        return ops.mean(self, axis, keepdims)
+    def sum(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
+        return ops.sum(_reduction_input(self, dtype, out), axis, keepdims)
 
-    def max(self, axis=None, keepdims: bool = False) -> Tensor:
-        return ops.max(self, axis, keepdims)
+    def mean(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
+        return ops.mean(_reduction_input(self, dtype, out), axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False, out=None) -> Tensor:
+        return ops.max(_reduction_input(self, None, out), axis, keepdims)
 
     def exp(self) -> Tensor:
         return ops.exp(self)
@@ -472,6 +499,13 @@ def _idiv(a, b):
     a /= b
 
 
+def _reduction_input(x: Tensor, dtype, out) -> Tensor:
+    """x, cast to `dtype` if given; `out=` (from numpy.sum(t, out=...)) is refused."""
+    if out is not None:
+        raise TypeError("out= is not supported: a reduction of a Tensor returns a new Tensor")
+    return x if dtype is None else x.astype(dtype)
+
+
 def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """Make a Tensor (API §1): floats become float32, ints int64, arrays keep their dtype."""
     return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
@@ -491,3 +525,16 @@ def check_same_device(a, b, what: str) -> None:
 
 
 from . import autograd, ops  # noqa: E402 - these modules import Tensor from here
+
+# numpy.<ufunc>(tensor) -> the op that differentiates it (Tensor.__array_ufunc__).
+_DIFFERENTIABLE_UFUNCS = {
+    numpy.add: ops.add, numpy.subtract: ops.sub, numpy.multiply: ops.mul,
+    numpy.true_divide: ops.div, numpy.power: ops.power, numpy.matmul: ops.matmul,
+    numpy.negative: ops.neg, numpy.positive: lambda x: x, numpy.exp: ops.exp,
+    numpy.log: ops.log, numpy.sqrt: ops.sqrt, numpy.absolute: ops.abs, numpy.tanh: ops.tanh,
+    numpy.sin: ops.sin, numpy.cos: ops.cos,
+}
+# Ufuncs whose result is boolean or piecewise constant: a constant result is the right answer.
+_ZERO_GRADIENT_UFUNCS = {u for u in vars(numpy).values() if isinstance(u, numpy.ufunc)
+                         and all(t.endswith("?") for t in u.types if "O" not in t)} | {
+    numpy.floor, numpy.ceil, numpy.trunc, numpy.rint, numpy.sign}
