@@ -1220,8 +1220,10 @@ def test_simple_backward():
     _run_in_threads(train_fn)
 
 
-# test_simple_backward_same_input
-@pytest.mark.parametrize("shape, repeats", [((5, 5), 1)])
+# test_simple_backward_same_input, also on a large input: NumPy releases the GIL inside a
+# large `+=`, and concurrent backward passes into one variable must still lose no sum (before
+# the engine serialized storing into .grad, 1000x1000 lost one about every other run)
+@pytest.mark.parametrize("shape, repeats", [((5, 5), 1), ((1000, 1000), 3)])
 def test_simple_backward_same_input(shape, repeats):
     def train_fn_backward(x):
         with autograd.record():
