@@ -26,6 +26,9 @@ class _State(threading.local):
 
 _state = _State()
 _seq = itertools.count()    # creation order of nodes: a later node never feeds an earlier one
+# Threads may backpropagate into one shared variable (Hogwild-style); NumPy releases the GIL
+# inside a large `+=`, so storing into `.grad` is serialized or a thread's sum is lost.
+_grad_lock = threading.Lock()
 
 
 class Node:
@@ -302,8 +305,9 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
     seeds = _head_grads(heads, head_grads)
     retain = retain_graph or create_graph
     leaves = _walk(heads, seeds, retain, create_graph)
-    for x, g in leaves.values():
-        _store_grad(x, g, create_graph)
+    with _grad_lock:
+        for x, g in leaves.values():
+            _store_grad(x, g, create_graph)
 
 
 def _store_grad(x, g, create_graph):
