@@ -574,8 +574,6 @@ def test_detach():
 
 # test_detach shares data in PyTorch, and a detached tensor shares the version counter, so
 # an in-place change through it is caught by the backward that needs the original values.
-@pytest.mark.xfail(strict=True, reason="detach() gives a fresh version counter; sharing it "
-                   "with the original is being fixed on another branch")
 def test_detached_version_counter():
     x = leaf([1.0, 2.0, 3.0])
     with autograd.record():
