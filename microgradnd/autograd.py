@@ -290,8 +290,9 @@ def _check_versions(node, out):
         inputs[i] = x
     if node.op.saves_output and out._version != 0:
         raise GraphError(
-            f"the output (shape {out.shape}) of '{node.name}' was modified in place, but its "
-            "backward needs the original value: compute a new tensor instead")
+            f"the output (shape {out.shape}) of '{node.name}' was modified in place (directly "
+            "or through a tensor sharing its memory: a view, detach()), but its backward needs "
+            "the original value: compute a new tensor instead, or modify it after backward")
     return tuple(inputs)
 
 

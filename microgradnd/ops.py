@@ -139,7 +139,11 @@ def binary(op, a, b) -> Tensor:
         if op is not MatMul and _broadcasts(ad, bd):
             raise       # not about shapes: NumPy's own complaint (an int ** a negative int)
         raise ShapeError(f"{op.name}: shapes {numpy.shape(ad)} and {numpy.shape(bd)} do not "
-                         f"fit ({e})") from None
+                         + (f"fit ({e}); a @ b needs the last axis of a to match the "
+                            "second-last axis of b (or b's only axis): transpose or reshape one"
+                            if op is MatMul else
+                            "broadcast: compared from the last axis, each pair of sizes must "
+                            "be equal or one of them 1; reshape one of them to fit")) from None
     if _state.recording:
         # _record inlined for two inputs: this is the hottest line of a training loop.
         na = ta is Tensor and (a._node is not None or a._req is not None)
