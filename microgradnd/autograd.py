@@ -2,7 +2,8 @@
 
 Ops (in ops.py) decide *what* each derivative is; this module decides *when* they run:
 inside `record()` every op whose inputs need gradients leaves a `Node`, and backward walks
-those nodes from the output towards the leaves, newest first, without recursion.
+those nodes from the output towards the leaves, newest first, without recursion. The one
+piece of global state (recording on or off, the current tape, train mode) lives here, per thread.
 """
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """Tensor: an n-dimensional array that remembers, while recording, how it was computed.
 
-The class holds data and bookkeeping only; every differentiable method forwards to a
-primitive in ops.py, where its forward and backward rules sit side by side.
+The class holds data and bookkeeping (`.grad`, grad_req, the recorded node, a version counter
+shared with its aliases) and speaks NumPy's protocols (`__array__`, `__array_ufunc__`, DLPack).
+Every differentiable method forwards to ops.py, where forward and backward rules sit side by
+side; recording and the backward walk are in autograd.py.
 """
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 
 A backward rule receives the recorded node, the op's output tensor (only if the op sets
 `saves_output`; otherwise None) and the incoming gradient `g`, and returns one gradient per
-input (None where the input needs none). Rules
-are written with Tensor operations, so recording them (`create_graph=True`) is all it takes
-to differentiate them again. Broadcasting and dtype are undone centrally by the backward
-walk in autograd.py, never here. Ops that are not primitives are composed at the bottom.
+input (None where the input needs none). Rules are written with Tensor operations (even the
+slopes of relu and abs are ops, `step` and `sign`), so recording them (`create_graph=True`) is
+all it takes to differentiate them again. Broadcasting and dtype are undone centrally by the
+backward walk in autograd.py, never here. Ops that are not primitives are composed at the bottom.
 """
 from __future__ import annotations
 
