@@ -7,8 +7,8 @@ Run it from the repository root:
 
 Planck: u(λ, T) = 8πhc/λ⁵ · 1/(exp(hc/(λkT)) - 1), in J/m⁴ (energy per volume per metre of
 wavelength). We measure u at random wavelengths with 2% noise and recover T by SGD. In SI
-units this fails: u is ~1e6 J/m⁴ and its slope in T is steep, so the script's lr sends T to
-nan and a 1000x smaller one leaves it where it started.
+units this fails: u is ~1e5 J/m⁴ and its slope in T is steep, so the script's lr sends T to
+nan and a 1000x smaller one barely moves it (1000 K to 1007 K).
 In sensible units it converges from any start: λ in µm, u divided by 8πhc·1e30 and compared
 on a log scale (relative errors), and the parameter is β = 1 kK / T, in which log u is nearly
 linear (Wien's limit: log u ≈ -5 log λ - c₂β/λ). It prints e.g.

@@ -5,15 +5,18 @@ Run it from the repository root:
     python examples/linreg.py
     python examples/linreg.py --plot linreg.png      # scatter of the data and the loss curve
     python examples/linreg.py --num-examples 1000000 --batch-size 1000 --fast --device cuda
+    python examples/linreg.py --tape --graph loss.svg   # the first step's tape, trace, graph
 
 It prints what the chapter prints: the first example, the first minibatch, `epoch N, loss X`
-after each epoch (about 0.03, 1e-4, 5e-5) and the errors in the learned w and b (about 5e-4).
-The chapter's functions live in microgradnd/d2l.py; this file is the training script.
+after each epoch (about 0.03, 1e-4, 5e-5) and the errors in the learned w and b (about 5e-4),
+then one line of timing. The chapter's functions live in microgradnd/d2l.py; this file is the
+training script.
 """
 import argparse
 import random
 import time
 
+import microgradnd as mg
 from microgradnd import autograd, d2l, np
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -26,6 +29,10 @@ parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
 parser.add_argument("--fast", action="store_true",
                     help="read minibatches with d2l.fast_data_iter instead of the chapter's")
 parser.add_argument("--plot", metavar="PATH", help="write a PNG of the data and the loss curve")
+parser.add_argument("--tape", action="store_true",
+                    help="print the tape and the backward trace of the first training step")
+parser.add_argument("--graph", metavar="PATH",
+                    help="draw the first step's loss graph (svg, png, pdf; needs Graphviz)")
 args = parser.parse_args()
 
 random.seed(args.seed)          # the chapter's data_iter shuffles with Python's random
@@ -53,6 +60,26 @@ b.attach_grad()
 # ---- 3.2.4 - 3.2.6. Model, loss and optimizer: d2l.linreg, d2l.squared_loss, d2l.sgd ----
 net = d2l.linreg
 loss = d2l.squared_loss
+
+# ---- Looking inside one step (--tape, --graph): the first minibatch above, no update ----
+if args.tape or args.graph:
+    with autograd.record() as tape:
+        l = loss(net(X, w, b), y)  # noqa: E741
+    with autograd.trace_backward(tape) as trace:
+        # retain_graph keeps what the nodes saved, so the graph can still be drawn afterwards;
+        # w.grad and b.grad are filled here and overwritten by the first training step
+        l.backward(retain_graph=True)
+    if args.tape:
+        print(tape)         # what forward recorded
+        print(trace)        # what backward did, newest op first
+    if args.graph:          # drawn after backward, so the boxes of w and b show their gradients
+        base, _, fmt = args.graph.rpartition(".")
+        try:
+            graph = mg.draw_graph(l, show_values=True, names={"X": X, "w": w, "b": b, "l": l})
+            graph.render(base or args.graph, format=fmt or "svg", cleanup=True)
+            print('wrote', args.graph)
+        except (ImportError, RuntimeError) as e:    # no graphviz package, or no `dot` program
+            print('--graph skipped:', e)
 
 # ---- 3.2.7. Training ----
 step_losses = []        # filled only for --plot: reading a loss back costs a device sync
