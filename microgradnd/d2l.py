@@ -78,4 +78,7 @@ def sgd(params: list[Tensor], lr: float, batch_size: int) -> None:
     Pass the actual length of a short last batch, `len(X)`, to average it correctly (exercise 7).
     """
     for param in params:
+        if param.grad is None:
+            raise TypeError(f"a parameter of shape {param.shape} has no gradient: call "
+                            ".attach_grad() on it before autograd.record(), then backward")
         param[:] = param - lr * param.grad / batch_size

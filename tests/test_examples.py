@@ -49,6 +49,27 @@ def test_linreg_fast_iterator_and_flags():
     assert errors(out) < 5e-3
 
 
+def test_linreg_tape_and_graph_show_the_first_minibatch_and_change_nothing(tmp_path):
+    svg = tmp_path / "loss.svg"
+    out = run("linreg.py", "--tape", "--graph", str(svg))
+    assert "Tape: 5 recorded op(s)" in out
+    assert floats(r"^epoch (3), loss 0.000046$", out) == [3.0]     # training as without flags
+    if svg.exists():                   # rendering needs Graphviz's `dot`; the test checks it
+        assert svg.read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_sgd_names_a_parameter_without_a_gradient():
+    from microgradnd import autograd, d2l, np
+    w, b = np.zeros((2, 1)), np.zeros(1)
+    b.attach_grad()                    # w forgotten
+    X, y = np.ones((4, 2)), np.ones((4, 1))
+    with autograd.record():
+        loss = d2l.squared_loss(d2l.linreg(X, w, b), y)
+    loss.backward()
+    with pytest.raises(TypeError, match=r"shape \(2, 1\) has no gradient: call .attach_grad"):
+        d2l.sgd([w, b], 0.03, 4)
+
+
 def test_exercise1_zero_init():
     out = run("exercise1_zero_init.py", "--epochs", "2")
     assert floats(r"^linear model from w = 0: loss (\S+)$", out)[0] < 1e-3
