@@ -282,9 +282,17 @@ class Tensor:
                             " cannot be differentiated by microgradnd; use the Tensor methods "
                             "and microgradnd.np functions (or .detach() it first)")
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        if "out" in kwargs:
-            kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in kwargs["out"])
+        outs = kwargs.get("out", ())
+        if outs:
+            kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in outs)
         result = getattr(ufunc, method)(*arrays, **kwargs)
+        # Tensors written in place (out=, and ufunc.at's first input) count a new version,
+        # so a backward that saved them refuses instead of using the new values silently.
+        for x in outs + (inputs[:1] if method == "at" else ()):
+            if isinstance(x, Tensor):
+                x._bump_version()
+        if len(outs) == 1 and result is kwargs["out"][0]:
+            return outs[0]          # as NumPy: the out= argument itself comes back
         if isinstance(result, tuple):
             return tuple(_wrap(r) if backend.is_array(r) else r for r in result)
         return _wrap(result) if backend.is_array(result) or isinstance(result, _generic) \
