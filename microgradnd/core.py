@@ -284,13 +284,45 @@ class Tensor:
                             " cannot be differentiated by microgradnd; use the Tensor methods "
                             "and microgradnd.np functions (or .detach() it first)")
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        if "out" in kwargs:
-            kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in kwargs["out"])
+        outs = kwargs.get("out", ())
+        if outs:
+            kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in outs)
         result = getattr(ufunc, method)(*arrays, **kwargs)
+        # Tensors written in place (out=, and ufunc.at's first input) count a new version,
+        # so a backward that saved them refuses instead of using the new values silently.
+        for x in outs + (inputs[:1] if method == "at" else ()):
+            if isinstance(x, Tensor):
+                x._bump_version()
+        if len(outs) == 1 and result is kwargs["out"][0]:
+            return outs[0]          # as NumPy: the out= argument itself comes back
         if isinstance(result, tuple):
             return tuple(_wrap(r) if backend.is_array(r) else r for r in result)
         return _wrap(result) if backend.is_array(result) or isinstance(result, _generic) \
             else result
+
+    def __array_function__(self, func, types, args, kwargs):
+        """NumPy's other functions on Tensors (NEP 18): numpy.dot(t, w) is differentiable.
+
+        The rest run as NumPy runs them (numpy.sum(t) calls t.sum()); a float array that
+        comes back instead of a Tensor, inside record() from a tensor that needs a gradient,
+        would lose that gradient silently, so it raises TypeError as __array_ufunc__ does.
+        """
+        if func in _DIFFERENTIABLE_FUNCTIONS and not kwargs:
+            try:
+                return _DIFFERENTIABLE_FUNCTIONS[func](*args)
+            except TypeError:       # another signature (numpy.where(cond) alone): NumPy's
+                pass
+        result = func._implementation(*args, **kwargs)
+        if _state.recording and getattr(result, "dtype", None) is not None \
+                and not isinstance(result, Tensor) and result.dtype.kind in "fc" \
+                and any(isinstance(x, Tensor) and x.requires_grad
+                        for a in (*args, *kwargs.values())
+                        for x in (a if isinstance(a, (list, tuple)) else (a,))):
+            raise TypeError(f"{func.__module__}.{func.__name__} cannot be differentiated by "
+                            "microgradnd; "
+                            "use the Tensor methods and microgradnd.np functions (or .detach() "
+                            "it first)")
+        return result
 
     # ---- arithmetic (each a primitive in ops.py) ----
 
@@ -536,6 +568,8 @@ _DIFFERENTIABLE_UFUNCS = {
     numpy.log: ops.log, numpy.sqrt: ops.sqrt, numpy.absolute: ops.abs, numpy.tanh: ops.tanh,
     numpy.sin: ops.sin, numpy.cos: ops.cos,
 }
+# numpy.<function>(tensor, ...) -> the op that differentiates it (Tensor.__array_function__).
+_DIFFERENTIABLE_FUNCTIONS = {numpy.dot: ops.dot, numpy.where: ops.where}
 # Ufuncs whose result is boolean or piecewise constant: a constant result is the right answer.
 _ZERO_GRADIENT_UFUNCS = {u for u in vars(numpy).values() if isinstance(u, numpy.ufunc)
                          and all(t.endswith("?") for t in u.types if "O" not in t)} | {

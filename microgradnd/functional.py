@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from . import autograd, ops
+import numpy
+
+from . import autograd, backend, ops
 from .autograd import _state
 from .core import Tensor, _wrap, tensor
 from .errors import ShapeError
@@ -81,6 +83,9 @@ class _tape:
 def _scalar_output(out, name: str) -> Tensor:
     """f's result as a Tensor, which must hold exactly one number."""
     if not isinstance(out, Tensor):
+        if not (isinstance(out, (int, float, numpy.generic)) or backend.is_array(out)):
+            raise TypeError(f"{name} needs f to return a scalar Tensor, but it returned "
+                            f"{type(out).__name__}: return one value, e.g. a loss")
         out = tensor(out)
     if out.size != 1:
         raise ShapeError(f"{name} needs f to return a scalar, but it returned shape "

@@ -18,13 +18,25 @@ def _float64_variables(inputs):
     if isinstance(inputs, (Tensor, numpy.ndarray)) or not isinstance(inputs, (list, tuple)):
         inputs = [inputs]
     xs = []
-    for x in inputs:
+    for i, x in enumerate(inputs):
         device = x.device if isinstance(x, Tensor) else None
         data = x.numpy() if isinstance(x, Tensor) else numpy.asarray(x)
+        if data.dtype.kind != "f":      # as mg.grad: an integer input has no derivative
+            raise TypeError(f"input {i} has dtype {data.dtype}: gradcheck differentiates "
+                            "real floating-point inputs only (pass 2.0 rather than 2, or "
+                            ".astype('float64'))")
         v = tensor(numpy.array(data, dtype=numpy.float64), device=device)
         v.attach_grad()
         xs.append(v)
     return xs
+
+
+def _output(out) -> Tensor:
+    """f's result, which must be one Tensor (a constant or a tuple cannot be checked)."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck needs f to return one Tensor, but it returned "
+                        f"{type(out).__name__}: compute the result with tensor operations")
+    return out
 
 
 def _seed_like(out: Tensor, rng) -> Tensor:
@@ -76,7 +88,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     """
     xs = _float64_variables(inputs)
     with autograd.pause():
-        out = f(*xs)
+        out = _output(f(*xs))
     v = _seed_like(out, numpy.random.default_rng(0))
     return _check(f, xs, v, eps, atol, rtol, "first")
 
@@ -87,7 +99,7 @@ def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5,
     xs = _float64_variables(inputs)
     rng = numpy.random.default_rng(1)
     with autograd.pause():
-        out = f(*xs)
+        out = _output(f(*xs))
     v = _seed_like(out, rng)
     us = [_seed_like(x, rng) for x in xs]
 

@@ -960,6 +960,10 @@ def mean(x: Tensor, axis=None, keepdims: bool = False) -> Tensor:
     except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
         raise ShapeError(f"mean of a tensor of shape {x.shape}: axis {axis} is out of bounds "
                          f"for {x.ndim} dimensions") from None
+    if x.data.dtype == numpy.float16:
+        # summed in float32, as NumPy and PyTorch do: in float16 the sum of 70,000 ones is
+        # inf, and so is the count 70,000 itself
+        return cast(mean(cast(x, numpy.float32), axis, keepdims), numpy.float16)
     s = sum(x, axis, keepdims)
     if x.data.dtype.kind not in "fc":
         s = cast(s, numpy.float64)
