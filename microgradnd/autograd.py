@@ -203,6 +203,9 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     pending = {}     # node -> [its output tensor, gradient summed so far]
     leaves = {}      # id(leaf or wanted tensor) -> [tensor, gradient summed so far]
     heap = []
+    # In a chain only one node waits at a time: it is kept in `top` instead of the heap, and
+    # pushed there only when a second one joins it (a heap push and pop saved per node).
+    top = None
     trace = _state.trace
     push, pop = heapq.heappush, heapq.heappop     # bound once: saves two lookups per node
 
@@ -226,17 +229,26 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                         leaves[id(x)] = [x, g]
                     else:
                         entry[1] = entry[1] + g
-                else:                               # a recorded result: its node waits in the heap
+                else:                               # a recorded result: its node waits its turn
                     entry = pending.get(node)
-                    if entry is None:
-                        pending[node] = [x, g]
-                        push(heap, (-node.seq, node))
-                    else:
+                    if entry is not None:
                         entry[1] = entry[1] + g
+                    elif not pending:               # the only one waiting: it runs next
+                        pending[node] = [x, g]
+                        top = node
+                    else:
+                        pending[node] = [x, g]
+                        if top is not None:
+                            push(heap, (-top.seq, top))
+                            top = None
+                        push(heap, (-node.seq, node))
             x = None        # the loop variable must not keep the last input alive (memory)
-            if not heap:
+            if top is not None:
+                node, top = top, None
+            elif heap:
+                node = pop(heap)[1]
+            else:
                 break
-            node = pop(heap)[1]
             out, g = pending.pop(node)
             if wanted is None:
                 if out._req is not None:    # attach_grad on a recorded result: keep its grad

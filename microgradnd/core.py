@@ -325,42 +325,44 @@ class Tensor:
         return result
 
     # ---- arithmetic (each a primitive in ops.py) ----
+    # Operators call ops.binary(op, ...) directly, not ops.add & co.: one Python frame fewer
+    # per op, and backward rules pay it again (`g * b` is Tensor.__mul__).
 
     def __add__(self, other):
-        return ops.add(self, other)
+        return ops.binary(ops.Add, self, other)
 
     def __radd__(self, other):
-        return ops.add(other, self)
+        return ops.binary(ops.Add, other, self)
 
     def __sub__(self, other):
-        return ops.sub(self, other)
+        return ops.binary(ops.Sub, self, other)
 
     def __rsub__(self, other):
-        return ops.sub(other, self)
+        return ops.binary(ops.Sub, other, self)
 
     def __mul__(self, other):
-        return ops.mul(self, other)
+        return ops.binary(ops.Mul, self, other)
 
     def __rmul__(self, other):
-        return ops.mul(other, self)
+        return ops.binary(ops.Mul, other, self)
 
     def __truediv__(self, other):
-        return ops.div(self, other)
+        return ops.binary(ops.Div, self, other)
 
     def __rtruediv__(self, other):
-        return ops.div(other, self)
+        return ops.binary(ops.Div, other, self)
 
     def __pow__(self, other):
-        return ops.power(self, other)
+        return ops.binary(ops.Power, self, other)
 
     def __rpow__(self, other):
-        return ops.power(other, self)
+        return ops.binary(ops.Power, other, self)
 
     def __matmul__(self, other):
-        return ops.matmul(self, other)
+        return ops.binary(ops.MatMul, self, other)
 
     def __rmatmul__(self, other):
-        return ops.matmul(other, self)
+        return ops.binary(ops.MatMul, other, self)
 
     def __neg__(self):
         return ops.neg(self)
@@ -445,7 +447,7 @@ class Tensor:
         return ops.dot(self, other)
 
     def matmul(self, other) -> Tensor:
-        return ops.matmul(self, other)
+        return ops.binary(ops.MatMul, self, other)
 
     def reshape(self, *shape, order: str = "C") -> Tensor:
         if order != "C":        # numpy.reshape(t, shape) passes order='C'

@@ -122,16 +122,17 @@ def binary(op, a, b) -> Tensor:
         tb = Tensor if isinstance(b, Tensor) else type(b)
     ad = a.data if ta is Tensor else a
     bd = b.data if tb is Tensor else b
-    # Two NumPy arrays pass with two identity checks; anything else (a Python scalar, a CuPy
-    # array) takes the careful look, so NumPy and CuPy arrays never meet inside the op.
-    if type(ad) is not type(bd) or type(ad) is not _ndarray:
-        if not (isinstance(ad, _Scalar) or isinstance(bd, _Scalar)):
+    # Two NumPy arrays pass with two identity checks; anything else (a CuPy array) takes the
+    # careful look, so NumPy and CuPy arrays never meet inside the op. A Python scalar operand
+    # (the other case) needs a look only under CuPy 13.
+    if ta is Tensor and tb is Tensor:
+        if type(ad) is not type(bd) or type(ad) is not _ndarray:
             check_same_device(ad, bd, op.name)
-        elif backend.legacy_scalars:    # CuPy 13 would promote by the scalar's value
-            if type(bd) is not _ndarray and backend.is_cupy_array(bd):
-                ad = backend.weak_scalar(ad, bd)
-            elif type(ad) is not _ndarray and backend.is_cupy_array(ad):
-                bd = backend.weak_scalar(bd, ad)
+    elif backend.legacy_scalars:        # CuPy 13 would promote by the scalar's value
+        if type(bd) is not _ndarray and backend.is_cupy_array(bd):
+            ad = backend.weak_scalar(ad, bd)
+        elif type(ad) is not _ndarray and backend.is_cupy_array(ad):
+            bd = backend.weak_scalar(bd, ad)
     try:
         out = _wrap(op.forward(ad, bd))
     except ValueError as e:
@@ -379,7 +380,27 @@ class Tanh(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return (g * (1.0 - out * out),)
+        return (binary(TanhGrad, g, out),)
+
+
+class TanhGrad(Op):
+    """g·(1 - t²) with t = tanh x: tanh's backward as one op (as PyTorch's tanh_backward).
+
+    Written as `g * (1.0 - t * t)` it would cost three Tensor ops per tanh in every backward;
+    as a primitive it costs one, and `create_graph` still differentiates it through this rule.
+    """
+
+    name = "tanh_grad"
+
+    @staticmethod
+    def forward(g, t):
+        return g * (1.0 - t * t)
+
+    @staticmethod
+    def backward(node, out, gg):
+        g, t = node.inputs
+        need_g, need_t = node.needs
+        return (gg * (1.0 - t * t) if need_g else None), (gg * (-2.0 * g * t) if need_t else None)
 
 
 class Sigmoid(Op):
