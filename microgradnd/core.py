@@ -65,7 +65,8 @@ class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
     __slots__ = ("data", "grad", "_node", "_req", "_vc", "__weakref__")
-    # Makes `ndarray + Tensor` call Tensor.__radd__ and return a Tensor.
+    # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
+    # and scalars reach the same ops through __array_ufunc__ below.
     __array_priority__ = 1000.0
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -319,9 +320,8 @@ class Tensor:
                         for a in (*args, *kwargs.values())
                         for x in (a if isinstance(a, (list, tuple)) else (a,))):
             raise TypeError(f"{func.__module__}.{func.__name__} cannot be differentiated by "
-                            "microgradnd; "
-                            "use the Tensor methods and microgradnd.np functions (or .detach() "
-                            "it first)")
+                            "microgradnd; use the Tensor methods and microgradnd.np functions "
+                            "(or .detach() it first)")
         return result
 
     # ---- arithmetic (each a primitive in ops.py) ----
