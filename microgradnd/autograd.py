@@ -131,6 +131,41 @@ def is_training() -> bool:
     return _state.training
 
 
+class train_mode:
+    """`with autograd.train_mode():` — is_training() is True inside; recording is unchanged."""
+
+    _mode = True
+
+    def __enter__(self):
+        self._saved = _state.training
+        _state.training = self._mode
+
+    def __exit__(self, *exc):
+        _state.training = self._saved
+        return False
+
+
+class predict_mode(train_mode):
+    """`with autograd.predict_mode():` — is_training() is False inside; recording unchanged."""
+
+    _mode = False
+
+
+def set_recording(is_recording: bool) -> bool:
+    """Turn recording on or off without a block (MXNet); returns the previous state.
+
+    Prefer `with record():` / `with pause():`, which restore the state even on an error.
+    """
+    previous, _state.recording = _state.recording, bool(is_recording)
+    return previous
+
+
+def set_training(train_mode: bool) -> bool:
+    """Set what is_training() says (MXNet); returns the previous state."""
+    previous, _state.training = _state.training, bool(train_mode)
+    return previous
+
+
 class _recording_as:
     """Set recording on or off for the duration of a backward pass."""
 

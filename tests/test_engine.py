@@ -601,3 +601,25 @@ def test_getitem_with_repeated_indices_accumulates():
         y = x[numpy.array([0, 0, 2, 0])].sum()
     y.backward()
     assert x.grad.numpy().tolist() == [3.0, 0.0, 1.0]
+
+
+def test_mxnet_mode_switches_set_and_restore_recording_and_training():
+    assert not autograd.is_recording() and not autograd.is_training()
+    with autograd.train_mode():
+        assert autograd.is_training() and not autograd.is_recording()
+        with autograd.predict_mode():
+            assert not autograd.is_training()
+        assert autograd.is_training()
+    assert not autograd.is_training()
+    x = mg.tensor([2.0])
+    x.attach_grad()
+    assert autograd.set_recording(True) is False
+    try:
+        assert autograd.set_training(True) is False
+        y = x * x                       # recorded without a record() block, as in MXNet
+    finally:
+        assert autograd.set_recording(False) is True
+        assert autograd.set_training(False) is True
+    y.backward()
+    assert x.grad.item() == 4.0
+    assert not autograd.is_recording() and not autograd.is_training()
