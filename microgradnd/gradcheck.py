@@ -25,7 +25,8 @@ def _float64_variables(inputs):
             raise TypeError(f"input {i} has dtype {data.dtype}: gradcheck differentiates "
                             "real floating-point inputs only (pass 2.0 rather than 2, or "
                             ".astype('float64'))")
-        v = tensor(numpy.array(data, dtype=numpy.float64), device=device)
+        # C order: x.data.reshape(-1) below must be a view, or perturbing it perturbs nothing
+        v = tensor(numpy.array(data, dtype=numpy.float64, order="C"), device=device)
         v.attach_grad()
         xs.append(v)
     return xs

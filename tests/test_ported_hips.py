@@ -292,6 +292,17 @@ def test_systematic_dot():
 # ---- test_numpy.py ----
 
 
+# test_numpy.py: test_dot and test_dot_with_floats
+def test_numpy_dot():
+    r = rng(1)
+    mat1, mat2 = r.standard_normal((10, 11)), r.standard_normal((10, 11))
+    vect1, vect2, vect3 = r.standard_normal(10), r.standard_normal(11), r.standard_normal(11)
+    float1 = numpy.float64(r.standard_normal())
+    for a, b in [(mat1, vect2), (mat1, mat2.T), (vect1, mat1), (vect2, vect3),
+                 (mat1, float1), (float1, mat1), (vect1, float1), (float1, vect1)]:
+        check_grads(numpy.dot, a, b)
+
+
 NUMPY_FUNCS = [
     ("test_max", lambda x: numpy.max(x), (10, 11)),
     ("test_max_axis", lambda x: numpy.max(x, axis=1), (3, 4, 5)),
