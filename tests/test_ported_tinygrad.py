@@ -486,3 +486,157 @@ for _op in ALL:
 @pytest.mark.parametrize("op, dtype", CASES)
 def test_op_matches_pytorch(op, dtype, device):
     helper(op, "float64" if dtype == "native" else dtype, device)
+
+
+# ---- tinygrad tests written without helper_test_op ----
+
+NEG = numpy.random.RandomState(0).randn(10, 10, 10)
+NEGATIVE_STRIDES = [(slice(None, None, -1),), (slice(None, None, -2),),
+                    (_, slice(2, 0, -1)), (_, slice(2, 0, -1), slice(3, 1, -2)),
+                    (slice(4, 0, -3), slice(2, 0, -1), slice(-1, -5, -2)),
+                    (slice(2, 5, -1), _, _), (_, slice(2, 5, -1), _), (_, _, slice(2, 5, -1))]
+
+
+@pytest.mark.parametrize("index", NEGATIVE_STRIDES, ids=str)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_slice_negative_strides(index, dtype, device):
+    """tinygrad test_slice_negative_strides: PyTorch refuses negative steps, NumPy is the twin."""
+    a = NEG.astype(dtype)
+    x = mg.tensor(a, device=device)
+    x.attach_grad()
+    with autograd.record():
+        out = x[index]
+    out.backward()
+    numpy.testing.assert_array_equal(out.numpy(), a[index])
+    expected = numpy.zeros_like(a)
+    expected[index] += 1            # basic slices select each element at most once
+    numpy.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+@pytest.mark.parametrize("x0", [300.0, -300.0])
+def test_sigmoid_extreme_gradient(x0, device):
+    """tinygrad test_sigmoid_extreme: the slope of sigmoid far out in float32 is 0, not nan."""
+    x = mg.tensor([x0], device=device)
+    x.attach_grad()
+    with autograd.record():
+        y = x.sigmoid()[0]
+    assert autograd.grad(y, [x])[0].item() == pytest.approx(0.0, abs=1e-7)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("x0", [300.0, -300.0])
+def test_sigmoid_alt_extreme(x0, dtype, device):
+    """tinygrad test_sigmoid_alt_extreme: exp(x) / (1 + exp(x)) differentiated by hand.
+
+    In float64 its slope at ±300 is 0, as tinygrad asserts. In float32 exp(300) overflows to
+    inf and inf / inf is nan, in PyTorch as here (tinygrad rewrites the graph): we follow PyTorch.
+    """
+    x = mg.tensor(numpy.array([x0], dtype), device=device)
+    x.attach_grad()
+    with numpy.errstate(all="ignore"), autograd.record():
+        y = (x.exp() / (1 + x.exp()))[0]
+        g = autograd.grad(y, [x])[0].item()
+    t = torch.tensor([x0], dtype=getattr(torch, dtype), requires_grad=True)
+    tg = torch.autograd.grad((t.exp() / (1 + t.exp()))[0], t)[0].item()
+    if dtype == "float64":
+        assert g == pytest.approx(0.0, abs=1e-7) and tg == pytest.approx(0.0, abs=1e-7)
+    else:
+        numpy.testing.assert_equal(g, tg)
+
+
+@pytest.mark.parametrize("c", [-1, 0, 0.3, 1, 2])
+@pytest.mark.parametrize("x0", [-INF, 0.0, 1.0, INF])
+def test_pow_const_direct(x0, c, device):
+    """tinygrad test_pow_const_direct: d(x ** c)/dx at infinities, zero and one, as PyTorch."""
+    x = mg.tensor([x0], device=device)
+    x.attach_grad()
+    with numpy.errstate(all="ignore"), autograd.record():
+        g = autograd.grad((x ** c)[0], [x])[0].item()
+    t = torch.tensor([x0], dtype=torch.float32, requires_grad=True)
+    tg = torch.autograd.grad((t ** c)[0], t)[0].item()
+    numpy.testing.assert_allclose(g, tg, rtol=1e-6, err_msg=f"{x0} ** {c}")
+
+
+CONSTANT_CASES = [
+    # (tinygrad test, ours, PyTorch's)
+    ("test_sum_collapse", lambda: mg.np.ones((256, 256)).sum(axis=1),
+     lambda: torch.ones(256, 256).sum(axis=1)),
+    ("test_sum_collapse_neg", lambda: (-mg.np.ones((3, 3))).sum(axis=1),
+     lambda: (-torch.ones(3, 3)).sum(axis=1)),
+    ("test_max_dont_collapse", lambda: mg.np.ones((256, 256)).max(1),
+     lambda: torch.ones(256, 256).max(1)[0]),
+    ("test_mulacc_with_zero_strides", lambda: mg.np.ones((1, 2)).dot(mg.np.ones((2, 3))),
+     lambda: torch.ones((1, 2)).matmul(torch.ones((2, 3)))),
+]
+
+
+@pytest.mark.parametrize("name, ours, theirs", CONSTANT_CASES, ids=[c[0] for c in CONSTANT_CASES])
+def test_constant_inputs(name, ours, theirs):
+    """tinygrad's forward-only tests on constant tensors (float32 from the np facade)."""
+    out, ref = ours(), theirs()
+    assert out.dtype == numpy.float32
+    numpy.testing.assert_array_equal(out.numpy(), ref.numpy())
+
+
+X4 = numpy.ones((4, 3))
+X4D = numpy.ones((3, 4, 5, 6))
+ERROR_CASES = [
+    # (tinygrad test, ours, the exception). PyTorch raises RuntimeError for most of these;
+    # we raise NumPy's kind: mg.ShapeError (a ValueError) for shapes, IndexError for indices.
+    ("test_slice_on_0dim_tensor", lambda: mg.tensor(3.14)[0], IndexError),
+    ("test_slice_errors-too_many", lambda: mg.tensor(X4)[1, 77, 77, 77], IndexError),
+    ("test_slice_errors-out_of_bounds", lambda: mg.tensor(X4)[1, 3], IndexError),
+    ("test_slice_errors-out_of_bounds_neg", lambda: mg.tensor(X4)[1, -4], IndexError),
+    ("test_slice_errors-two_ellipses", lambda: mg.tensor(X4)[..., ...], IndexError),
+    ("test_slice_errors-zero_step", lambda: mg.tensor(X4)[::0, 1], ValueError),
+    ("test_slice_errors-tensor_in_slice", lambda: mg.tensor(X4)[:mg.tensor([3]), 1], TypeError),
+    ("test_slice_errors-0d", lambda: mg.tensor(2.0)[:], IndexError),
+    ("test_slice_fancy_indexing_errors-float_tensor",
+     lambda: mg.tensor(numpy.ones((10, 11, 12)))[mg.tensor(1.1)], IndexError),
+    ("test_slice_fancy_indexing_errors-float_list",
+     lambda: mg.tensor(numpy.ones((10, 11, 12)))[[1.1]], IndexError),
+    # a boolean mask must match the axis it masks (NumPy); tinygrad refuses masks altogether
+    ("test_slice_fancy_indexing_errors-short_mask",
+     lambda: mg.tensor(numpy.ones((10, 11, 12)))[mg.tensor([True, False])], IndexError),
+    ("test_slice_fancy_indexing_errors-no_broadcast",
+     lambda: mg.tensor(numpy.ones((10, 11, 12)))[numpy.zeros((3, 1, 1, 1), int),
+                                                 numpy.zeros((1, 4, 1, 1), int),
+                                                 numpy.zeros((2, 4, 4, 1), int)], IndexError),
+    ("test_slice_fancy_indexing_errors-no_broadcast_2",
+     lambda: mg.tensor(numpy.ones((10, 11, 12)))[numpy.zeros((3, 1, 1, 1), int),
+                                                 numpy.zeros((1, 4, 1, 1, 1), int)], IndexError),
+    ("test_dot_1d-4@1x2", lambda: mg.tensor(numpy.ones(4)) @ mg.tensor(numpy.ones((1, 2))),
+     mg.ShapeError),
+    ("test_dot_1d-2x1@4", lambda: mg.tensor(numpy.ones((2, 1))) @ mg.tensor(numpy.ones(4)),
+     mg.ShapeError),
+    ("test_dot_1d-1@4", lambda: mg.tensor(numpy.ones(1)) @ mg.tensor(numpy.ones(4)),
+     mg.ShapeError),
+    ("test_dot-2x4@1x3", lambda: mg.tensor(numpy.ones((2, 4))) @ mg.tensor(numpy.ones((1, 3))),
+     mg.ShapeError),
+    ("test_dot-2x1@4x3", lambda: mg.tensor(numpy.ones((2, 1))) @ mg.tensor(numpy.ones((4, 3))),
+     mg.ShapeError),
+    ("test_dot-0d", lambda: mg.tensor(3.14).matmul(mg.tensor(3.14)), mg.ShapeError),
+    ("test_broadcastdot-0d", lambda: mg.tensor(3.14) @ mg.tensor(numpy.ones((3, 3))),
+     mg.ShapeError),
+    ("test_permute-too_few", lambda: mg.tensor(X4D).transpose(0, 2), mg.ShapeError),
+    ("test_permute-too_many", lambda: mg.tensor(X4D).transpose(0, 1, 2, 3, 3, 3),
+     mg.ShapeError),
+    ("test_permute-repeated", lambda: mg.tensor(X4D).transpose(0, 0, 1, 2, 3), mg.ShapeError),
+    ("test_reshape-two_unknowns", lambda: mg.tensor(X4).reshape(-1, -1, 2), mg.ShapeError),
+    ("test_reshape-three_unknowns", lambda: mg.tensor(X4).reshape(-1, -1, -1, 2), mg.ShapeError),
+    ("test_reshape-to_0d", lambda: mg.tensor(numpy.ones((4, 3, 6, 6))).reshape([]),
+     mg.ShapeError),
+    # tinygrad and PyTorch: IndexError; NumPy's AxisError is both, ours a ShapeError
+    ("test_sum-axis_5", lambda: mg.tensor(X4D).sum(5), mg.ShapeError),
+    ("test_sum-0d_axis_1", lambda: mg.tensor(2.0).sum(1), mg.ShapeError),
+    ("test_sum-0d_axes_1", lambda: mg.tensor(2.0).sum((1,)), mg.ShapeError),
+    # NumPy: "Integers to negative integer powers are not allowed"
+    ("test_int_pow_const_int", lambda: mg.tensor([-2, 0, 2]) ** -2, ValueError),
+]
+
+
+@pytest.mark.parametrize("name, fn, expected", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_errors(name, fn, expected):
+    """tinygrad's helper_test_exception cases and assertRaises blocks."""
+    with pytest.raises(expected):
+        fn()
