@@ -304,9 +304,6 @@ ROWS = [
                 ((65,), (8, 65, 45))]],
     Op("test_dot", DOT, T_MATMUL, shapes=[(45, 65), (65, 100)], atol=1e-5),
     Op("test_dot", T_MATMUL, shapes=[(8, 45, 65), (8, 65, 100)], atol=1e-5),
-    Op("test_mulacc_with_zero_strides", lambda: mg.tensor(numpy.ones((1, 2), numpy.float32))
-       .dot(mg.tensor(numpy.ones((2, 3), numpy.float32))),
-       lambda: torch.ones((1, 2)).matmul(torch.ones((2, 3))), shapes=[]),
     Op("test_matmul_simple", DOT, T_MATMUL, shapes=[(4,), (4, 4)]),
     Op("test_matmul", DOT, T_MATMUL, shapes=[(64,), (64, 99)]),
     Op("test_matmul_batched", T_MATMUL, shapes=[(3,), (1, 3, 3, 5)]),
