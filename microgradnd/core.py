@@ -241,6 +241,9 @@ class Tensor:
         return int(self.data.item())
 
     def __index__(self) -> int:
+        if self.ndim != 0:      # as NumPy: a 0-d integer tensor is an index, a [3] is not
+            raise TypeError(f"only integer scalar tensors can be converted to a scalar index, "
+                            f"got shape {self.shape}")
         return operator.index(self.data.item())     # CuPy arrays have no __index__
 
     def __bool__(self) -> bool:
