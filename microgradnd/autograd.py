@@ -203,11 +203,11 @@ def _head_grads(heads, head_grads):
     for i, (h, hg) in enumerate(zip(heads, head_grads)):
         if not isinstance(h, Tensor):
             raise TypeError(f"backward needs Tensors as heads, got {type(h).__name__}")
-        if h._node is None and h._req is None and h.data.dtype.kind not in "fc":
-            raise GraphError(
-                f"cannot differentiate a tensor of dtype {h.dtype}: integer and boolean "
-                "tensors carry no gradient; differentiate a floating-point result instead")
         if h._node is None and h._req is None:
+            if h.data.dtype.kind not in "fc":
+                raise GraphError(
+                    f"cannot differentiate a tensor of dtype {h.dtype}: integer and boolean "
+                    "tensors carry no gradient; differentiate a floating-point result instead")
             raise GraphError(
                 f"cannot differentiate a tensor of shape {h.shape} that was not recorded: "
                 "compute it inside `with autograd.record():` from tensors that need gradients "

@@ -282,11 +282,9 @@ class Tensor:
         """
         if method == "__call__" and not kwargs and ufunc in _DIFFERENTIABLE_UFUNCS:
             return _DIFFERENTIABLE_UFUNCS[ufunc](*inputs)
-        if _state.recording and ufunc not in _ZERO_GRADIENT_UFUNCS and any(
-                isinstance(x, Tensor) and x.requires_grad for x in inputs):
-            raise TypeError(f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}"
-                            " cannot be differentiated by microgradnd; use the Tensor methods "
-                            "and microgradnd.np functions (or .detach() it first)")
+        if _state.recording and ufunc not in _ZERO_GRADIENT_UFUNCS and _needs_gradient(inputs):
+            raise _not_differentiable(
+                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}")
         arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
         outs = kwargs.get("out", ())
         if outs:
@@ -319,12 +317,9 @@ class Tensor:
         result = func._implementation(*args, **kwargs)
         if _state.recording and getattr(result, "dtype", None) is not None \
                 and not isinstance(result, Tensor) and result.dtype.kind in "fc" \
-                and any(isinstance(x, Tensor) and x.requires_grad
-                        for a in (*args, *kwargs.values())
-                        for x in (a if isinstance(a, (list, tuple)) else (a,))):
-            raise TypeError(f"{func.__module__}.{func.__name__} cannot be differentiated by "
-                            "microgradnd; use the Tensor methods and microgradnd.np functions "
-                            "(or .detach() it first)")
+                and _needs_gradient(x for a in (*args, *kwargs.values())
+                                    for x in (a if isinstance(a, (list, tuple)) else (a,))):
+            raise _not_differentiable(f"{func.__module__}.{func.__name__}")
         return result
 
     # ---- arithmetic (each a primitive in ops.py) ----
@@ -536,6 +531,17 @@ def _imul(a, b):
 
 def _idiv(a, b):
     a /= b
+
+
+def _needs_gradient(values) -> bool:
+    """Is any of `values` a Tensor that needs a gradient?"""
+    return any(isinstance(x, Tensor) and x.requires_grad for x in values)
+
+
+def _not_differentiable(name: str) -> TypeError:
+    """The error for a NumPy function that would silently drop a gradient inside record()."""
+    return TypeError(f"{name} cannot be differentiated by microgradnd; use the Tensor methods "
+                     "and microgradnd.np functions (or .detach() it first)")
 
 
 def _reduction_input(x: Tensor, dtype, out) -> Tensor:
