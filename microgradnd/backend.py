@@ -273,11 +273,11 @@ def _draw(distribution: str, a, b, size, dtype, device: str):
         a, b = _on_gpu(cupy, a), _on_gpu(cupy, b)
         # cupy.random.normal/uniform(..., dtype=) draw float32 or float64 only (TypeError for
         # others) and default to float64; NumPy would draw float64 and convert.
-        draws = getattr(cupy.random, distribution)(a, b, size, dtype=_float_dtype(dtype))
+        draws = getattr(cupy.random, distribution)(a, b, size, dtype=_draw_dtype(dtype))
         return cupy.asarray(draws, dtype=dtype)
 
 
-def _float_dtype(dtype):
+def _draw_dtype(dtype):
     """CuPy's generators draw float32 or float64 only; others are converted afterwards."""
     dtype = numpy.dtype(dtype)
     return dtype if dtype in (numpy.float32, numpy.float64) else numpy.float64
@@ -286,6 +286,24 @@ def _float_dtype(dtype):
 def _on_gpu(cupy, x):
     """A distribution parameter as CuPy accepts it: a Python number or a CuPy array."""
     return x if isinstance(x, (int, float)) else cupy.asarray(x)
+
+
+# ---- reductions ----
+
+
+def reduce_sum(x, axis, keepdims: bool):
+    """x summed over `axis` (None: all axes)."""
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+def sum_to(x, shape: tuple):
+    """x summed down to `shape`, which x's shape broadcasts from: undoes broadcasting."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if axes:
+        x = x.sum(axis=axes, keepdims=True)
+    return x.reshape(shape) if lead else x
 
 
 # ---- DLPack ----
@@ -313,6 +331,15 @@ def from_dlpack(obj):
 
 
 # ---- Python scalars under CuPy < 14 ----
+
+
+def weak_scalars(a, b):
+    """Operands a and b of a binary op, one a Python scalar, as CuPy < 14 must get them."""
+    if type(b) is not numpy.ndarray and is_cupy_array(b):
+        return weak_scalar(a, b), b
+    if type(a) is not numpy.ndarray and is_cupy_array(a):
+        return a, weak_scalar(b, a)
+    return a, b
 
 
 def weak_scalar(x, array):

@@ -1,9 +1,10 @@
 """Tensor: an n-dimensional array that remembers, while recording, how it was computed.
 
-The class holds data and bookkeeping (`.grad`, grad_req, the recorded node, a version counter
-shared with its aliases) and speaks NumPy's protocols (`__array__`, `__array_ufunc__`, DLPack).
-Every differentiable method forwards to ops.py, where forward and backward rules sit side by
-side; recording and the backward walk are in autograd.py.
+A Tensor holds its array (`.data`, NumPy or CuPy), its gradient (`.grad`), the Node of the op
+that computed it (`_node`, set only while recording) and whether it is a variable (`_req`).
+Every differentiable method hands the work to an op in ops/, where each forward rule sits
+beside its backward rule. NumPy's and DLPack's protocols are in interop.py, printing in
+display.py; Tensor keeps one-line methods that call them.
 """
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import operator
 
 import numpy
 
-from . import backend
-from .autograd import _state
+from . import backend, ops
 from .errors import DeviceError, ShapeError
+from .graph import state
 
 _new = object.__new__
 _ndarray = numpy.ndarray
@@ -24,49 +25,12 @@ _generic = numpy.generic
 _UNCHANGED = (0,)
 
 
-def _wrap(data, node=None):
-    """A Tensor around an existing array, skipping __init__'s checks (hot path)."""
-    if type(data) is not _ndarray and isinstance(data, _generic):
-        data = numpy.asarray(data)      # NumPy turns 0-d results into scalars; keep arrays
-    t = _new(Tensor)
-    t.data = data
-    t.grad = None
-    t._node = node
-    t._req = None
-    t._vc = _UNCHANGED
-    return t
-
-
-def _to_array(data, dtype, device):
-    """Turn user input into an array following API §1's dtype rules; no copy if none asked."""
-    if isinstance(data, Tensor):
-        data = data.data
-    if backend.is_array(data):
-        if device is None:      # a CuPy array stays on its GPU; host data goes to the default
-            device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
-                else backend.get_default_device()
-        return backend.to_device(data, device).astype(dtype, copy=False) if dtype is not None \
-            else backend.to_device(data, device)
-    device = backend.normalize_device(device)
-    if dtype is None and not isinstance(data, numpy.generic):
-        arr = numpy.asarray(data)
-        if arr.dtype == numpy.float64:        # Python floats become float32, as in MXNet
-            arr = arr.astype(numpy.float32)
-        elif arr.dtype.kind == "i":           # Python ints become int64 on every platform
-            arr = arr.astype(numpy.int64, copy=False)
-        elif arr.dtype.kind not in "bfcu":
-            raise TypeError(f"cannot make a tensor from {type(data).__name__} "
-                            f"(NumPy reads it as dtype {arr.dtype})")
-        data = arr
-    return backend.as_array(data, dtype=dtype, device=device)
-
-
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
     __slots__ = ("data", "grad", "_node", "_req", "_vc", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
-    # and scalars reach the same ops through __array_ufunc__ below.
+    # and scalars reach the same ops through __array_ufunc__.
     __array_priority__ = 1000.0
 
     def __init__(self, data, dtype=None, device=None, requires_grad=False):
@@ -85,7 +49,7 @@ class Tensor:
             self.attach_grad("add")
             self.grad = None        # PyTorch semantics: no gradient until the first backward
 
-    # ---- attributes ----
+    # ---- what a tensor is ----
 
     @property
     def shape(self) -> tuple:
@@ -125,37 +89,13 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
         if flag:
-            if self._req is None and self._node is None:
+            if not self.requires_grad:
                 self.attach_grad("add")
                 self.grad = None
-        elif self._node is not None:
+        elif not self.is_leaf:
             raise RuntimeError("requires_grad=False on a recorded result: use .detach()")
         else:
             self._req = None
-
-    @property
-    def _version(self) -> int:
-        """How many in-place changes this tensor's memory has seen (through any alias)."""
-        return self._vc[0]
-
-    def _shared_vc(self) -> list:
-        """This tensor's own version counter [n], made on first use, for an alias to share."""
-        if self._vc is _UNCHANGED:
-            self._vc = [0]
-        return self._vc
-
-    def _bump_version(self) -> None:
-        """Count one in-place change of this tensor's memory, for it and all its aliases."""
-        self._shared_vc()[0] += 1
-
-    @property
-    def T(self) -> Tensor:
-        return ops.transpose(self)
-
-    def __len__(self) -> int:
-        if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
 
     # ---- gradients ----
 
@@ -189,8 +129,10 @@ class Tensor:
 
         A non-scalar tensor without `head_grad` is differentiated as its sum.
         """
-        autograd.backward([self], None if head_grad is None else [head_grad],
-                          retain_graph=retain_graph, create_graph=create_graph)
+        from .autograd import backward  # noqa: PLC0415 - autograd stands above Tensor
+
+        backward([self], None if head_grad is None else [head_grad],
+                 retain_graph=retain_graph, create_graph=create_graph)
 
     def detach(self) -> Tensor:
         """The same data (shared memory) cut off from the graph; it shares the version too."""
@@ -198,131 +140,24 @@ class Tensor:
         t._vc = self._shared_vc()   # `d = y.detach(); d += 1` is then seen by y's backward
         return t
 
-    # ---- conversion ----
+    # ---- versions: how in-place changes are noticed ----
 
-    def to(self, device) -> Tensor:
-        """This tensor on `device`; differentiable when recording."""
-        return ops.to_device(self, backend.normalize_device(device))
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (through any alias)."""
+        return self._vc[0]
 
-    def astype(self, dtype) -> Tensor:
-        """A copy with another dtype; differentiable between floating dtypes."""
-        return ops.cast(self, numpy.dtype(dtype))
+    def _shared_vc(self) -> list:
+        """This tensor's own version counter [n], made on first use, for an alias to share."""
+        if self._vc is _UNCHANGED:
+            self._vc = [0]
+        return self._vc
 
-    def numpy(self) -> numpy.ndarray:
-        """The values as a NumPy array (shares memory on the CPU, copies from a GPU)."""
-        return backend.to_host(self.data)
+    def _bump_version(self) -> None:
+        """Count one in-place change of this tensor's memory, for it and all its aliases."""
+        self._shared_vc()[0] += 1
 
-    asnumpy = numpy
-
-    def item(self):
-        return self.data.item()
-
-    def tolist(self):
-        return self.data.tolist()
-
-    def __array__(self, dtype=None, copy=None):
-        if type(self.data) is not numpy.ndarray:
-            raise TypeError(f"a tensor on {self.device} cannot become a NumPy array "
-                            "implicitly: call .numpy() to copy it to the host")
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
-    def __dlpack__(self, *args, **kwargs):
-        """Export the data without a copy (`torch.from_dlpack(t)`, `numpy.from_dlpack(t)`)."""
-        return self.data.__dlpack__(*args, **kwargs)
-
-    def __dlpack_device__(self) -> tuple:
-        """(device type, device id) in DLPack's numbering: (1, 0) CPU, (2, N) CUDA GPU N."""
-        return self.data.__dlpack_device__()
-
-    def __float__(self) -> float:
-        return float(self.data.item())
-
-    def __int__(self) -> int:
-        return int(self.data.item())
-
-    def __index__(self) -> int:
-        if self.ndim != 0:      # as NumPy: a 0-d integer tensor is an index, a [3] is not
-            raise TypeError(f"only integer scalar tensors can be converted to a scalar index, "
-                            f"got shape {self.shape}")
-        return operator.index(self.data.item())     # CuPy arrays have no __index__
-
-    def __bool__(self) -> bool:
-        return bool(self.data)
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
-
-    def __repr__(self) -> str:
-        body = numpy.array2string(backend.to_host(self.data), separator=", ",
-                                  prefix="tensor(")
-        extra = f", dtype={self.data.dtype}, device='{self.device}'"
-        if self.data.size == 0 and self.data.ndim > 1:    # '[]' alone hides the shape
-            extra = f", shape={self.data.shape}" + extra
-        if self._node is not None:
-            extra += f", op={self._node.name}"
-        elif self._req is not None:
-            extra += f", grad_req='{self._req}'"
-        return f"tensor({body}{extra})"
-
-    def __str__(self) -> str:
-        return str(backend.to_host(self.data))
-
-    def __format__(self, spec: str) -> str:
-        if spec and self.data.size == 1:
-            return format(self.data.item(), spec)
-        return format(str(self), spec)
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        """NumPy's ufuncs on Tensors (NEP 13): numpy.exp(t) is t.exp(), and differentiable.
-
-        Ufuncs microgradnd can differentiate go to its ops; the rest run on the arrays and
-        give constant Tensors, except inside record() on a tensor that needs a gradient,
-        where a silently lost gradient would be a wrong answer: that raises TypeError.
-        """
-        if method == "__call__" and not kwargs and ufunc in _DIFFERENTIABLE_UFUNCS:
-            return _DIFFERENTIABLE_UFUNCS[ufunc](*inputs)
-        if _state.recording and ufunc not in _ZERO_GRADIENT_UFUNCS and _needs_gradient(inputs):
-            raise _not_differentiable(
-                f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method}")
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
-        outs = kwargs.get("out", ())
-        if outs:
-            kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in outs)
-        result = getattr(ufunc, method)(*arrays, **kwargs)
-        # Tensors written in place (out=, and ufunc.at's first input) count a new version,
-        # so a backward that saved them refuses instead of using the new values silently.
-        for x in outs + (inputs[:1] if method == "at" else ()):
-            if isinstance(x, Tensor):
-                x._bump_version()
-        if len(outs) == 1 and result is kwargs["out"][0]:
-            return outs[0]          # as NumPy: the out= argument itself comes back
-        if isinstance(result, tuple):
-            return tuple(_wrap(r) if backend.is_array(r) else r for r in result)
-        return _wrap(result) if backend.is_array(result) or isinstance(result, _generic) \
-            else result
-
-    def __array_function__(self, func, types, args, kwargs):
-        """NumPy's other functions on Tensors (NEP 18): numpy.dot(t, w) is differentiable.
-
-        The rest run as NumPy runs them (numpy.sum(t) calls t.sum()); a float array that
-        comes back instead of a Tensor, inside record() from a tensor that needs a gradient,
-        would lose that gradient silently, so it raises TypeError as __array_ufunc__ does.
-        """
-        if func in _DIFFERENTIABLE_FUNCTIONS and not kwargs:
-            try:
-                return _DIFFERENTIABLE_FUNCTIONS[func](*args)
-            except TypeError:       # another signature (numpy.where(cond) alone): NumPy's
-                pass
-        result = func._implementation(*args, **kwargs)
-        if _state.recording and getattr(result, "dtype", None) is not None \
-                and not isinstance(result, Tensor) and result.dtype.kind in "fc" \
-                and _needs_gradient(x for a in (*args, *kwargs.values())
-                                    for x in (a if isinstance(a, (list, tuple)) else (a,))):
-            raise _not_differentiable(f"{func.__module__}.{func.__name__}")
-        return result
-
-    # ---- arithmetic (each a primitive in ops.py) ----
+    # ---- arithmetic (each a primitive in ops/arithmetic.py and ops/linalg.py) ----
     # Operators call ops.binary(op, ...) directly, not ops.add & co.: one Python frame fewer
     # per op, and backward rules pay it again (`g * b` is Tensor.__mul__).
 
@@ -393,7 +228,7 @@ class Tensor:
     # ---- in-place updates: outside the graph, unless recording needs them in it ----
 
     def _inplace(self, other, out_of_place, update):
-        if _state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
+        if state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
             return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
         value = ops.operand_data(other, self)
         try:
@@ -404,16 +239,16 @@ class Tensor:
         return self
 
     def __iadd__(self, other):
-        return self._inplace(other, ops.add, _iadd)
+        return self._inplace(other, ops.add, operator.iadd)
 
     def __isub__(self, other):
-        return self._inplace(other, ops.sub, _isub)
+        return self._inplace(other, ops.sub, operator.isub)
 
     def __imul__(self, other):
-        return self._inplace(other, ops.mul, _imul)
+        return self._inplace(other, ops.mul, operator.imul)
 
     def __itruediv__(self, other):
-        return self._inplace(other, ops.div, _idiv)
+        return self._inplace(other, ops.div, operator.itruediv)
 
     def __setitem__(self, index, value) -> None:
         """t[index] = value: an update of the data (bumps the version).
@@ -423,7 +258,7 @@ class Tensor:
         A leaf variable is still updated in place, outside the graph.
         """
         try:
-            if _state.recording and (self._node is not None or (
+            if state.recording and (not self.is_leaf or (
                     self._req is None and getattr(value, "requires_grad", False))):
                 old = _wrap(self.data, self._node)
                 old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
@@ -458,6 +293,10 @@ class Tensor:
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]      # t.transpose((1, 0)), and numpy.transpose(t)'s None
         return ops.transpose(self, tuple(axes) if axes else None)
+
+    @property
+    def T(self) -> Tensor:
+        return ops.transpose(self)
 
     # dtype= and out= are what numpy.sum(t), numpy.mean(t) and numpy.max(t) pass on to us.
 
@@ -499,6 +338,163 @@ class Tensor:
     def cos(self) -> Tensor:
         return ops.cos(self)
 
+    # ---- conversion ----
+
+    def to(self, device) -> Tensor:
+        """This tensor on `device`; differentiable when recording."""
+        return ops.to_device(self, backend.normalize_device(device))
+
+    def astype(self, dtype) -> Tensor:
+        """A copy with another dtype; differentiable between floating dtypes."""
+        return ops.cast(self, numpy.dtype(dtype))
+
+    def numpy(self) -> numpy.ndarray:
+        """The values as a NumPy array (shares memory on the CPU, copies from a GPU)."""
+        return backend.to_host(self.data)
+
+    asnumpy = numpy
+
+    def item(self):
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.data.item())
+
+    def __int__(self) -> int:
+        return int(self.data.item())
+
+    def __index__(self) -> int:
+        if self.ndim != 0:      # as NumPy: a 0-d integer tensor is an index, a [3] is not
+            raise TypeError(f"only integer scalar tensors can be converted to a scalar index, "
+                            f"got shape {self.shape}")
+        return operator.index(self.data.item())     # CuPy arrays have no __index__
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # ---- NumPy's and DLPack's protocols (interop.py) and printing (display.py) ----
+    # Those modules stand above this one (they import it), so these methods import them.
+
+    def __array__(self, dtype=None, copy=None):
+        from .interop import array  # noqa: PLC0415
+
+        return array(self, dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .interop import array_ufunc  # noqa: PLC0415
+
+        return array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .interop import array_function  # noqa: PLC0415
+
+        return array_function(func, args, kwargs)
+
+    def __dlpack__(self, *args, **kwargs):
+        """Export the data without a copy (`torch.from_dlpack(t)`, `numpy.from_dlpack(t)`)."""
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        """(device type, device id) in DLPack's numbering: (1, 0) CPU, (2, N) CUDA GPU N."""
+        return self.data.__dlpack_device__()
+
+    def __repr__(self) -> str:
+        from .display import tensor_repr  # noqa: PLC0415
+
+        return tensor_repr(self)
+
+    def __str__(self) -> str:
+        return str(backend.to_host(self.data))
+
+    def __format__(self, spec: str) -> str:
+        if spec and self.data.size == 1:
+            return format(self.data.item(), spec)
+        return format(str(self), spec)
+
+
+def _wrap(data, node=None) -> Tensor:
+    """A Tensor around an existing array, skipping __init__'s checks (hot path)."""
+    if type(data) is not _ndarray and isinstance(data, _generic):
+        data = numpy.asarray(data)      # NumPy turns 0-d results into scalars; keep arrays
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t._node = node
+    t._req = None
+    t._vc = _UNCHANGED
+    return t
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Make a Tensor (API §1): floats become float32, ints int64, arrays keep their dtype."""
+    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """Tensors pass through; arrays, lists and Python scalars become Tensors, on like's
+    device and in like's dtype when `like` is given (else by API §1's dtype rules)."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return tensor(x, dtype=like.dtype, device=like.device)
+    return tensor(x)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A Tensor sharing memory with any DLPack producer: PyTorch, JAX, CuPy, NumPy (API §4)."""
+    return _wrap(backend.from_dlpack(obj))
+
+
+def check_same_device(a, b, what: str) -> None:
+    """Raise DeviceError naming both devices when two arrays live apart."""
+    da, db = backend.device_of(a), backend.device_of(b)
+    if da != db:
+        raise DeviceError(f"{what}: one input is on {da} and the other on {db}; move one "
+                          f"with .to('{da}') or .to('{db}') first")
+
+
+def _to_array(data, dtype, device):
+    """Turn user input into an array following API §1's dtype rules; no copy if none asked."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_array(data):
+        if device is None:      # a CuPy array stays on its GPU; host data goes to the default
+            device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
+                else backend.get_default_device()
+        return backend.to_device(data, device).astype(dtype, copy=False) if dtype is not None \
+            else backend.to_device(data, device)
+    device = backend.normalize_device(device)
+    if dtype is None and not isinstance(data, numpy.generic):
+        arr = numpy.asarray(data)
+        if arr.dtype == numpy.float64:        # Python floats become float32, as in MXNet
+            arr = arr.astype(numpy.float32)
+        elif arr.dtype.kind == "i":           # Python ints become int64 on every platform
+            arr = arr.astype(numpy.int64, copy=False)
+        elif arr.dtype.kind not in "bfcu":
+            raise TypeError(f"cannot make a tensor from {type(data).__name__} "
+                            f"(NumPy reads it as dtype {arr.dtype})")
+        data = arr
+    return backend.as_array(data, dtype=dtype, device=device)
+
+
+def _reduction_input(x: Tensor, dtype, out) -> Tensor:
+    """x, cast to `dtype` if given; `out=` (from numpy.sum(t, out=...)) is refused."""
+    if out is not None:
+        raise TypeError("out= is not supported: a reduction of a Tensor returns a new Tensor")
+    return x if dtype is None else x.astype(dtype)
+
 
 def _update_error(t, index, value, e):
     """The error for `t[index] = value` (or `t += value` when index is None), naming shapes."""
@@ -515,73 +511,3 @@ def _update_error(t, index, value, e):
     into = "" if index is None else f" at index {index!r} (shape {target})"
     return ShapeError(f"cannot update a tensor of shape {t.shape}{into} in place with a value "
                       f"of shape {shape}: it must broadcast to {target}")
-
-
-def _iadd(a, b):
-    a += b
-
-
-def _isub(a, b):
-    a -= b
-
-
-def _imul(a, b):
-    a *= b
-
-
-def _idiv(a, b):
-    a /= b
-
-
-def _needs_gradient(values) -> bool:
-    """Is any of `values` a Tensor that needs a gradient?"""
-    return any(isinstance(x, Tensor) and x.requires_grad for x in values)
-
-
-def _not_differentiable(name: str) -> TypeError:
-    """The error for a NumPy function that would silently drop a gradient inside record()."""
-    return TypeError(f"{name} cannot be differentiated by microgradnd; use the Tensor methods "
-                     "and microgradnd.np functions (or .detach() it first)")
-
-
-def _reduction_input(x: Tensor, dtype, out) -> Tensor:
-    """x, cast to `dtype` if given; `out=` (from numpy.sum(t, out=...)) is refused."""
-    if out is not None:
-        raise TypeError("out= is not supported: a reduction of a Tensor returns a new Tensor")
-    return x if dtype is None else x.astype(dtype)
-
-
-def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
-    """Make a Tensor (API §1): floats become float32, ints int64, arrays keep their dtype."""
-    return Tensor(data, dtype=dtype, device=device, requires_grad=requires_grad)
-
-
-def from_dlpack(obj) -> Tensor:
-    """A Tensor sharing memory with any DLPack producer: PyTorch, JAX, CuPy, NumPy (API §4)."""
-    return _wrap(backend.from_dlpack(obj))
-
-
-def check_same_device(a, b, what: str) -> None:
-    """Raise DeviceError naming both devices when two arrays live apart."""
-    da, db = backend.device_of(a), backend.device_of(b)
-    if da != db:
-        raise DeviceError(f"{what}: one input is on {da} and the other on {db}; move one "
-                          f"with .to('{da}') or .to('{db}') first")
-
-
-from . import autograd, ops  # noqa: E402 - these modules import Tensor from here
-
-# numpy.<ufunc>(tensor) -> the op that differentiates it (Tensor.__array_ufunc__).
-_DIFFERENTIABLE_UFUNCS = {
-    numpy.add: ops.add, numpy.subtract: ops.sub, numpy.multiply: ops.mul,
-    numpy.true_divide: ops.div, numpy.power: ops.power, numpy.matmul: ops.matmul,
-    numpy.negative: ops.neg, numpy.positive: lambda x: x, numpy.exp: ops.exp,
-    numpy.log: ops.log, numpy.sqrt: ops.sqrt, numpy.absolute: ops.abs, numpy.tanh: ops.tanh,
-    numpy.sin: ops.sin, numpy.cos: ops.cos,
-}
-# numpy.<function>(tensor, ...) -> the op that differentiates it (Tensor.__array_function__).
-_DIFFERENTIABLE_FUNCTIONS = {numpy.dot: ops.dot, numpy.where: ops.where}
-# Ufuncs whose result is boolean or piecewise constant: a constant result is the right answer.
-_ZERO_GRADIENT_UFUNCS = {u for u in vars(numpy).values() if isinstance(u, numpy.ufunc)
-                         and all(t.endswith("?") for t in u.types if "O" not in t)} | {
-    numpy.floor, numpy.ceil, numpy.trunc, numpy.rint, numpy.sign}

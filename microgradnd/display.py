@@ -8,45 +8,58 @@ from __future__ import annotations
 import numpy
 
 from . import backend
+from .core import Tensor
 
 MAX_SHOWN = 6       # a gradient with more elements shows its first and last values only
 EDGE_ITEMS = 2
 
 
-def _shape(shape) -> str:
+def shape_text(shape) -> str:
+    """A shape as Python writes a tuple: (3,), (2, 3), ()."""
     return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _values(array) -> str:
-    """Values on one line, flattened; large arrays show their first and last few."""
+def format_values(array, max_shown: int = MAX_SHOWN, edge_items: int = EDGE_ITEMS,
+                  count: bool = False) -> str:
+    """Values on one line, flattened; large arrays show their first and last few (and, with
+    `count`, how many there are)."""
     flat = numpy.asarray(backend.to_host(array)).reshape(-1)
-    if flat.size > MAX_SHOWN:
-        flat = numpy.concatenate([flat[:EDGE_ITEMS], flat[-EDGE_ITEMS:]])
-        items = [f"{v:.4g}" for v in flat.tolist()]
-        return "[" + ", ".join(items[:EDGE_ITEMS] + ["…"] + items[EDGE_ITEMS:]) + "]"
-    return "[" + ", ".join(f"{v:.4g}" for v in flat.tolist()) + "]"
+    if flat.size <= max_shown:
+        return "[" + ", ".join(_number(v) for v in flat) + "]"
+    items = ([_number(v) for v in flat[:edge_items]] + ["…"]
+             + [_number(v) for v in flat[-edge_items:]])
+    return "[" + ", ".join(items) + "]" + (f" ({flat.size} values)" if count else "")
 
 
-def _sum_to(array: numpy.ndarray, shape: tuple) -> numpy.ndarray:
-    """What autograd's sum_to does, on a host array: undo broadcasting to `shape`."""
-    lead = array.ndim - len(shape)
-    array = array.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and array.shape[i] != 1)
-    return array.sum(axis=axes, keepdims=True) if axes else array
+def _number(v) -> str:
+    if isinstance(v, (numpy.floating, float)):
+        return f"{float(v):.4g}"
+    return str(v.item() if hasattr(v, "item") else v)
+
+
+def tensor_repr(t: Tensor) -> str:
+    """repr(t): values, dtype, device, and the op that made it or its grad_req."""
+    body = numpy.array2string(backend.to_host(t.data), separator=", ", prefix="tensor(")
+    extra = f", dtype={t.data.dtype}, device='{t.device}'"
+    if t.data.size == 0 and t.data.ndim > 1:    # '[]' alone hides the shape
+        extra = f", shape={t.data.shape}" + extra
+    if t._node is not None:
+        extra += f", op={t._node.name}"
+    elif t._req is not None:
+        extra += f", grad_req='{t._req}'"
+    return f"tensor({body}{extra})"
 
 
 def _input_label(x, index_of) -> str:
     """How the tape names an input: %k for the output of step k, else what kind of leaf."""
-    from .core import Tensor  # noqa: PLC0415 - core imports autograd, which imports us lazily
-
     if not isinstance(x, Tensor):
         return repr(x)
     node = x._node
     if node is not None:
         k = index_of.get(id(node))
-        return f"%{k}" if k is not None else f"<{node.name} {_shape(x.shape)}>"
+        return f"%{k}" if k is not None else f"<{node.name} {shape_text(x.shape)}>"
     kind = "var" if x._req is not None else "const"
-    return f"{kind}{_shape(x.shape)}"
+    return f"{kind}{shape_text(x.shape)}"
 
 
 def _table(title: str, rows) -> str:
@@ -70,7 +83,7 @@ def format_tape(tape) -> str:
             inputs = "(freed by backward)"
         else:
             inputs = ", ".join(_input_label(x, index_of) for x in node.inputs)
-        rows.append((str(k), node.name, inputs, f"%{k}", _shape(node.out_shape),
+        rows.append((str(k), node.name, inputs, f"%{k}", shape_text(node.out_shape),
                      str(node.out_dtype)))
     if len(rows) == 1:
         return "Tape: nothing recorded (no op had an input that needs a gradient)"
@@ -102,18 +115,19 @@ class BackwardTrace(list):
         rows = [("step", "node", "op", "grad in", "grads out")]
         for k, ((node, g, grads), inputs) in enumerate(zip(self, self._inputs)):
             at = index_of.get(id(node))
-            grad_in = _shape(g.shape) + (" " + _values(g.data) if values else "")
+            grad_in = shape_text(g.shape) + (" " + format_values(g.data) if values else "")
             outs = []
             for x, gx in zip(inputs, grads):
                 if gx is None:
                     continue
-                text = f"-> {_input_label(x, index_of)} {_shape(gx.shape)}"
+                text = f"-> {_input_label(x, index_of)} {shape_text(gx.shape)}"
                 if values:
-                    text += " " + _values(gx.data)
+                    text += " " + format_values(gx.data)
                 if x.shape != gx.shape:     # backward sums a broadcast gradient back down
-                    text += f" summed to {_shape(x.shape)}"
+                    text += f" summed to {shape_text(x.shape)}"
                     if values:
-                        text += " " + _values(_sum_to(backend.to_host(gx.data), x.shape))
+                        summed = backend.sum_to(backend.to_host(gx.data), x.shape)
+                        text += " " + format_values(summed)
                 outs.append(text)
             rows.append((str(k), "-" if at is None else f"%{at}", node.name, grad_in,
                          "; ".join(outs)))

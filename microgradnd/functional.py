@@ -2,7 +2,7 @@
 
 Each one takes a function and differentiates it on a tape of its own, so it works with or
 without an enclosing `autograd.record()` and never touches anyone's `.grad`. Nothing here
-knows a derivative rule: they all come from ops.py through `autograd.grad`.
+knows a derivative rule: they all come from ops/ through `autograd.grad`.
 """
 from __future__ import annotations
 
@@ -11,11 +11,21 @@ from collections.abc import Callable, Sequence
 import numpy
 
 from . import autograd, backend, ops
-from .autograd import _state
-from .core import Tensor, _wrap, tensor
+from .core import Tensor, _wrap, as_tensor, tensor
 from .errors import ShapeError
+from .graph import state
 
 # ---- how a transform sees one argument ----
+
+
+class Wall:
+    """Whether an Alias node stops backward (while its own transform runs) or lets it pass."""
+
+    def __init__(self):
+        self.closed = True
+
+    def __repr__(self) -> str:
+        return "closed" if self.closed else "open"
 
 
 class Alias(ops.Op):
@@ -23,7 +33,7 @@ class Alias(ops.Op):
 
     A transform must differentiate with respect to *this use* of x, not every use (a closure
     may read x too), and its backward pass must stop there instead of walking on through x's
-    history. So the node is a wall while its own transform runs (`args[0][0]` is True) and
+    history. So the node is a wall while its own transform runs (its Wall is closed) and
     becomes a plain identity afterwards, which lets the caller's backward pass through it.
     """
 
@@ -35,16 +45,7 @@ class Alias(ops.Op):
 
     @staticmethod
     def backward(node, out, g):
-        return (None,) if node.args[0][0] else (g,)
-
-
-def _as_tensor(x, like: Tensor | None = None) -> Tensor:
-    """Tensors pass through; arrays and Python scalars become Tensors (floats: float32)."""
-    if isinstance(x, Tensor):
-        return x
-    if like is not None:
-        return tensor(x, dtype=like.dtype, device=like.device)
-    return tensor(x)
+        return (None,) if node.args[0].closed else (g,)
 
 
 def _variable(x, argnum: int, nested: bool, walls: list) -> Tensor:
@@ -53,12 +54,12 @@ def _variable(x, argnum: int, nested: bool, walls: list) -> Tensor:
     Nested (the caller records and x is on its graph): an Alias node, so the gradient stays
     connected to x for the caller's own backward. Otherwise: a fresh leaf sharing x's memory.
     """
-    x = _as_tensor(x)
+    x = as_tensor(x)
     if x.data.dtype.kind not in "fc":
         raise TypeError(f"argument {argnum} has dtype {x.dtype}: only floating-point inputs "
                         "can be differentiated (pass 2.0 rather than 2, or .astype('float32'))")
     if nested and x.requires_grad:
-        wall = [True]
+        wall = Wall()
         walls.append(wall)
         return ops.unary(Alias, x, wall)
     v = _wrap(x.data)
@@ -70,7 +71,7 @@ class _tape:
     """Record f: into the caller's tape when it records, else onto a private one."""
 
     def __enter__(self):
-        self._ctx = None if _state.recording else autograd.record()
+        self._ctx = None if state.recording else autograd.record()
         if self._ctx is not None:
             self._ctx.__enter__()
 
@@ -103,7 +104,7 @@ def _differentiate(heads, variables, head_grads, create_graph):
 def _open_walls(walls):
     """After our own backward: let the caller's backward pass through our Alias nodes."""
     for wall in walls:
-        wall[0] = False
+        wall.closed = False
 
 
 # ---- the transforms ----
@@ -119,7 +120,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     nums = (argnums,) if single else tuple(argnums)
 
     def value_and_grad_f(*args, **kwargs):
-        create_graph = _state.recording    # decided before our own tape opens
+        create_graph = state.recording    # decided before our own tape opens
         args = list(args)
         for i in nums:
             if not -len(args) <= i < len(args):
@@ -160,10 +161,10 @@ def hvp(f: Callable, x, v) -> Tensor:
     One forward pass, one backward pass that records itself (g = ∇f), and one backward pass
     through g with v as its seed: ∂⟨∇f, v⟩/∂x = H·v. Cost: about three gradients.
     """
-    create_graph = _state.recording
+    create_graph = state.recording
     walls = []
     xv = _variable(x, 0, create_graph, walls)
-    v = _as_tensor(v, like=xv)
+    v = as_tensor(v, like=xv)
     if v.shape != xv.shape:
         raise ShapeError(f"hvp: v has shape {v.shape} but x has shape {xv.shape}; they must "
                          "match")
@@ -183,7 +184,7 @@ def hessian(f: Callable) -> Callable:
     """
 
     def hessian_f(x, *args, **kwargs):
-        create_graph = _state.recording
+        create_graph = state.recording
         walls = []
         xv = _variable(x, 0, create_graph, walls)
         with _tape():

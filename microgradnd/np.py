@@ -2,7 +2,7 @@
 
 Every function here returns Tensors, takes NumPy's argument names and defaults, and adds
 `dtype=None, device=None` to creation functions. Floats default to float32 (as in MXNet),
-ints to int64 (as in NumPy). The maths lives in ops.py; the NumPy/CuPy choice in backend.py.
+ints to int64 (as in NumPy). The maths lives in ops/; the NumPy/CuPy choice in backend.py.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy
 from numpy import float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
 from . import backend, ops
-from .core import Tensor, _wrap, tensor
+from .core import Tensor, _wrap, as_tensor, tensor
 
 # `isinstance(x, np.ndarray)` holds for the Tensors this module returns, as in MXNet.
 ndarray = Tensor
@@ -34,11 +34,6 @@ def _float_dtype(dtype):
 def _landed(array, device: str) -> Tensor:
     """A Tensor around `array`, moved to `device` (a no-op when it is already there)."""
     return _wrap(backend.to_device(array, device))
-
-
-def _as_tensor(x) -> Tensor:
-    """A Tensor for a Tensor, array, list or Python scalar (dtype rules of API §1)."""
-    return x if isinstance(x, Tensor) else tensor(x)
 
 
 def _drawn(draws, dtype, device: str) -> Tensor:
@@ -94,14 +89,14 @@ def full(shape, fill_value, dtype=None, *, device=None) -> Tensor:
 
 def zeros_like(a, dtype=None, *, device=None) -> Tensor:
     """Zeros with the shape, dtype and device of `a`."""
-    a = _as_tensor(a)
+    a = as_tensor(a)
     return zeros(a.shape, a.dtype if dtype is None else dtype,
                  device=a.device if device is None else device)
 
 
 def ones_like(a, dtype=None, *, device=None) -> Tensor:
     """Ones with the shape, dtype and device of `a`."""
-    a = _as_tensor(a)
+    a = as_tensor(a)
     return ones(a.shape, a.dtype if dtype is None else dtype,
                 device=a.device if device is None else device)
 
@@ -132,32 +127,32 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
 def dot(a, b) -> Tensor:
     """NumPy's dot product (matrix product for 2-D, contraction for n-D)."""
     # A scalar or list beside a Tensor joins it on its device (np.dot(2.0, gpu_tensor)).
-    return ops.dot(a if isinstance(b, Tensor) else _as_tensor(a), b)
+    return ops.dot(a if isinstance(b, Tensor) else as_tensor(a), b)
 
 
 def matmul(x1, x2) -> Tensor:
     """x1 @ x2 with NumPy's rules."""
-    return ops.matmul(x1 if isinstance(x2, Tensor) else _as_tensor(x1), x2)
+    return ops.matmul(x1 if isinstance(x2, Tensor) else as_tensor(x1), x2)
 
 
 def exp(x) -> Tensor:
     """e**x elementwise."""
-    return ops.exp(_as_tensor(x))
+    return ops.exp(as_tensor(x))
 
 
 def log(x) -> Tensor:
     """Natural logarithm elementwise."""
-    return ops.log(_as_tensor(x))
+    return ops.log(as_tensor(x))
 
 
 def sqrt(x) -> Tensor:
     """Square root elementwise."""
-    return ops.sqrt(_as_tensor(x))
+    return ops.sqrt(as_tensor(x))
 
 
 def abs(x) -> Tensor:  # noqa: A001 - NumPy's name
     """|x| elementwise."""
-    return ops.abs(_as_tensor(x))
+    return ops.abs(as_tensor(x))
 
 
 absolute = abs
@@ -165,12 +160,12 @@ absolute = abs
 
 def tanh(x) -> Tensor:
     """Hyperbolic tangent elementwise."""
-    return ops.tanh(_as_tensor(x))
+    return ops.tanh(as_tensor(x))
 
 
 def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:  # noqa: A001
     """Sum over `axis` (all axes when None), optionally in `dtype`."""
-    a = _as_tensor(a)
+    a = as_tensor(a)
     if dtype is not None:
         a = a.astype(dtype)
     return ops.sum(a, axis, keepdims)
@@ -178,7 +173,7 @@ def sum(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:  # noqa: A0
 
 def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
     """Average over `axis` (all axes when None), optionally in `dtype`."""
-    a = _as_tensor(a)
+    a = as_tensor(a)
     if dtype is not None:
         a = a.astype(dtype)
     return ops.mean(a, axis, keepdims)
@@ -186,12 +181,12 @@ def mean(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
 
 def reshape(a, newshape) -> Tensor:
     """The values of `a` in a new shape."""
-    return _as_tensor(a).reshape(newshape)
+    return as_tensor(a).reshape(newshape)
 
 
 def transpose(a, axes=None) -> Tensor:
     """Permute the axes of `a` (reverse them when `axes` is None)."""
-    return ops.transpose(_as_tensor(a), axes)
+    return ops.transpose(as_tensor(a), axes)
 
 
 # ---- random numbers: np.random.normal(...), as in NumPy and MXNet ----

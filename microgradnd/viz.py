@@ -8,10 +8,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping, Sequence
 
-import numpy
-
 from . import backend
 from .core import Tensor
+from .display import format_values, shape_text
 
 VIZ_HINT = 'draw_graph needs the graphviz Python package: pip install "microgradnd[viz]"'
 
@@ -23,8 +22,6 @@ COLOURS = {
     "output": "palegreen",      # the tensor(s) passed to draw_graph
     "op": "lightyellow",
 }
-MAX_SHOWN = 8       # tensors with more elements show their first and last values only
-EDGE_ITEMS = 3
 
 
 def _import_graphviz():
@@ -33,28 +30,6 @@ def _import_graphviz():
     except ImportError as e:
         raise ImportError(VIZ_HINT) from e
     return graphviz
-
-
-def _shape(shape) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def format_values(array, max_shown: int = MAX_SHOWN) -> str:
-    """Values on one line, flattened; large arrays show their first and last few."""
-    flat = numpy.asarray(backend.to_host(array)).reshape(-1)
-    if flat.size <= max_shown:
-        items = [_number(v) for v in flat]
-    else:
-        items = ([_number(v) for v in flat[:EDGE_ITEMS]] + ["…"]
-                 + [_number(v) for v in flat[-EDGE_ITEMS:]])
-    text = "[" + ", ".join(items) + "]"
-    return text if flat.size <= max_shown else f"{text} ({flat.size} values)"
-
-
-def _number(v) -> str:
-    if isinstance(v, (numpy.floating, float)):
-        return f"{float(v):.4g}"
-    return str(v.item() if hasattr(v, "item") else v)
 
 
 def _kind(t: Tensor) -> str:
@@ -66,7 +41,7 @@ def _kind(t: Tensor) -> str:
 def _arg_text(value) -> str:
     """A short description of a non-tensor op argument (axis, shape, index...)."""
     if backend.is_array(value):
-        return f"array{_shape(value.shape)} {value.dtype}"
+        return f"array{shape_text(value.shape)} {value.dtype}"
     if isinstance(value, (tuple, list)) and any(backend.is_array(v) for v in value):
         return "(" + ", ".join(_arg_text(v) for v in value) + ")"
     text = repr(value)
@@ -124,7 +99,7 @@ def draw_graph(t, show_values: bool = False, names: Mapping[str, Tensor] | None 
         drawn.add(id(x))
         tid = name_of(x)
         kind = _kind(x)
-        lines = [f"{_shape(x.shape)} {x.dtype}"]
+        lines = [f"{shape_text(x.shape)} {x.dtype}"]
         if id(x) in label_of:
             lines.insert(0, label_of[id(x)])
         if kind in ("variable", "constant"):
@@ -132,9 +107,9 @@ def draw_graph(t, show_values: bool = False, names: Mapping[str, Tensor] | None 
         if x.device != "cpu":
             lines.append(x.device)
         if show_values:
-            lines.append("value " + format_values(x.data))
+            lines.append("value " + format_values(x.data, 8, 3, count=True))
             if x.grad is not None:
-                lines.append("grad " + format_values(x.grad.data))
+                lines.append("grad " + format_values(x.grad.data, 8, 3, count=True))
         head = id(x) in head_ids
         dot.node(tid, "\\n".join(lines), shape="box", style="filled,rounded",
                  fillcolor=COLOURS["output" if head else kind], penwidth="2" if head else "1")

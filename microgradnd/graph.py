@@ -1,0 +1,128 @@
+"""The graph's vocabulary: whether recording is on, and the Node each recorded op leaves.
+
+Read this first. It imports nothing else of microgradnd: the Tensor (core.py), the ops that
+record nodes (ops/) and the backward walk that visits them (autograd.py) all stand on it.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any, NamedTuple
+
+# ---- the recording state: the one piece of global state, kept per thread ----
+
+
+class _State(threading.local):
+    recording = False    # inside record() (and not in a pause() within it)
+    training = False     # MXNet's train mode: set by record()/pause(), read by is_training()
+    tape = None          # the Tape of the innermost record() block, or None
+    trace = None         # a list that backward appends Steps to, inside trace_backward()
+
+
+state = _State()
+_seq = itertools.count()    # creation order of nodes: a later node never feeds an earlier one
+
+
+# ---- what one recorded op leaves behind ----
+
+
+class Node:
+    """One recorded operation: what ran, on which inputs, and what backward needs from it.
+
+    The node holds its inputs (so backward can use them) but never its output, so dropping
+    the output tensor frees the whole graph behind it: there is no reference cycle.
+    """
+
+    __slots__ = ("op", "inputs", "args", "requires_grad", "versions", "seq", "out_shape",
+                 "out_dtype")
+
+    def __init__(self, op, inputs, args, requires_grad, versions, out_data):
+        self.op = op                # the Op class (ops/) whose backward rule this node runs
+        self.inputs = inputs        # Tensors (or Python scalars) the op was applied to
+        self.args = args            # non-tensor arguments (axis, shape, index...)
+        self.requires_grad = requires_grad  # per input: does it want a gradient?
+        self.versions = versions    # each input's version when recorded (the in-place check)
+        self.seq = next(_seq)
+        self.out_shape = out_data.shape
+        self.out_dtype = out_data.dtype
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    def __repr__(self) -> str:
+        return f"<Node #{self.seq} {self.name} -> {self.out_shape}>"
+
+
+class Tape:
+    """The nodes recorded inside one `record()` block, in execution order."""
+
+    def __init__(self):
+        self.nodes: list[Node] = []
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self):
+        return iter(self.nodes)
+
+    def __str__(self) -> str:
+        from .display import format_tape  # noqa: PLC0415 - printing is not part of the graph
+
+        return format_tape(self)
+
+    __repr__ = __str__
+
+
+# ---- turning recording on and off ----
+
+
+class record:
+    """`with autograd.record() as tape:` — record ops whose inputs need gradients.
+
+    `train_mode` only sets what `is_training()` says (as in MXNet); no op here reads it.
+    """
+
+    def __init__(self, train_mode: bool = True):
+        self.tape = Tape()
+        self.train_mode = train_mode
+
+    def __enter__(self) -> Tape:
+        self._saved = (state.recording, state.tape, state.training)
+        state.recording, state.tape, state.training = True, self.tape, self.train_mode
+        return self.tape
+
+    def __exit__(self, *exc):
+        state.recording, state.tape, state.training = self._saved
+        return False
+
+
+class pause:
+    """`with autograd.pause():` — a block inside `record()` where nothing is recorded."""
+
+    def __init__(self, train_mode: bool = False):
+        self.train_mode = train_mode
+
+    def __enter__(self):
+        self._saved = (state.recording, state.training)
+        state.recording, state.training = False, self.train_mode
+
+    def __exit__(self, *exc):
+        state.recording, state.training = self._saved
+        return False
+
+
+def is_recording() -> bool:
+    """True inside `record()` (and not inside a `pause()` nested in it)."""
+    return state.recording
+
+
+# ---- what a traced backward step shows ----
+
+
+class Step(NamedTuple):
+    """One step of a traced backward pass (see `autograd.trace_backward`)."""
+
+    node: Node                # the recorded op that backward ran
+    grad_in: Any              # the gradient of its output (a Tensor)
+    grads_out: tuple          # the gradient it sends to each input; None where none needed

@@ -1,0 +1,174 @@
+"""Applying an op: run its forward rule on arrays, and while recording leave a Node behind.
+
+Read this second, after graph.py. An op is a class with a `forward` rule (arrays in, an array
+out) and a `backward` rule (the output's gradient in, one gradient per input out, written in
+Tensor operations so that recording them gives second derivatives). `unary` and `binary` apply
+one; the families (arithmetic.py, elementwise.py, ...) define the ops themselves.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy
+
+from .. import backend, core
+from ..errors import DeviceError, ShapeError
+from ..graph import Node, state
+
+_ndarray = numpy.ndarray
+
+
+class Op:
+    """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
+
+    name = "op"
+    # True when backward uses the output (then it must stay unmodified); otherwise backward
+    # gets out=None, so the output's memory can go before its backward runs.
+    saves_output = False
+    # False when backward never reads the inputs' values (only shapes): changing an input in
+    # place after recording then does no harm, and backward does not refuse it (as PyTorch).
+    reads_inputs = True
+
+    @staticmethod
+    def replaced(node):
+        """The tensor whose place this node's output took in place, if any (see SetItem)."""
+        return None
+
+    @classmethod
+    def shape_error(cls, a, b, e: ValueError) -> ValueError:
+        """The error to raise when forward(a, b) raised e (built only on failure)."""
+        try:
+            numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b))
+        except ValueError:
+            return ShapeError(f"{cls.name}: shapes {numpy.shape(a)} and {numpy.shape(b)} do "
+                              "not broadcast: compared from the last axis, each pair of sizes "
+                              "must be equal or one of them 1; reshape one of them to fit")
+        return e    # not about shapes: NumPy's own complaint (an int ** a negative int)
+
+    def __repr__(self):
+        return self.name
+
+
+def requires_grad(x) -> bool:
+    """Does x want a gradient: a variable, or a result recorded from one (Tensor.requires_grad)."""
+    return isinstance(x, core.Tensor) and (x._node is not None or x._req is not None)
+
+
+def record(op, out, inputs, args) -> None:
+    """Attach a Node to `out` (a fresh result of `op` on `inputs`) and put it on the tape."""
+    out._node = node = Node(
+        op, inputs, args, tuple(requires_grad(x) for x in inputs),
+        tuple(x._vc[0] if isinstance(x, core.Tensor) else None for x in inputs), out.data)
+    tape = state.tape
+    if tape is not None:
+        tape.nodes.append(node)
+
+
+def unary(op, x, *args):
+    """Run a one-input op; record it when recording and x requires a gradient."""
+    try:
+        out = core._wrap(op.forward(x.data, *args))
+    except ValueError as e:
+        _refuse_other_gpu(e)
+        raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
+    # x.requires_grad, inlined: this runs once per op
+    if state.recording and (x._node is not None or x._req is not None):
+        out._node = node = Node(op, (x,), args, _ONE_INPUT, (x._vc[0],), out.data)
+        tape = state.tape
+        if tape is not None:
+            tape.nodes.append(node)
+    return out
+
+
+_ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, none made per op
+
+
+def binary(op, a, b):
+    """Run a two-input op; either input may be a Python scalar, which keeps the tensor's dtype."""
+    Tensor = core.Tensor
+    ta, tb = type(a), type(b)
+    # Exact type tests are the cheapest check (docs/performance.md); arrays, lists, bools and
+    # subclasses take the slow path, which turns arrays and lists into constant Tensors.
+    if not ((ta is Tensor or ta is float or ta is int)
+            and (tb is Tensor or tb is float or tb is int)):
+        a, b = _operands(a, b)
+        ta = Tensor if isinstance(a, Tensor) else type(a)     # a subclass is a Tensor below
+        tb = Tensor if isinstance(b, Tensor) else type(b)
+    ad = a.data if ta is Tensor else a
+    bd = b.data if tb is Tensor else b
+    if ta is Tensor and tb is Tensor:
+        if type(ad) is not type(bd) or type(ad) is not _ndarray:   # not two NumPy arrays
+            core.check_same_device(ad, bd, op.name)
+    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
+        ad, bd = backend.weak_scalars(ad, bd)
+    try:
+        out = core._wrap(op.forward(ad, bd))
+    except ValueError as e:
+        _refuse_other_gpu(e)
+        raise op.shape_error(ad, bd, e) from None
+    if state.recording:
+        # record() inlined for two inputs: this is the hottest line of a training loop
+        ra = ta is Tensor and (a._node is not None or a._req is not None)
+        rb = tb is Tensor and (b._node is not None or b._req is not None)
+        if ra or rb:
+            out._node = node = Node(op, (a, b), (), (ra, rb),
+                                    (a._vc[0] if ta is Tensor else None,
+                                     b._vc[0] if tb is Tensor else None), out.data)
+            tape = state.tape
+            if tape is not None:
+                tape.nodes.append(node)
+    return out
+
+
+# ---- operands that are not Tensors ----
+
+
+def as_constant(x, like):
+    """A non-Tensor operand (array, list, scalar) as a constant Tensor on like's device."""
+    if backend.is_array(x) and backend.device_of(x) != like.device:
+        raise DeviceError(f"an array on {backend.device_of(x)} was combined with a tensor on "
+                          f"{like.device}: move one of them first")
+    return core.tensor(x, device=like.device)
+
+
+def _operands(a, b):
+    """The slow path of binary(): a non-Tensor, non-scalar operand becomes a constant Tensor."""
+    if isinstance(a, core.Tensor):
+        if not isinstance(b, (core.Tensor, int, float)):
+            b = as_constant(b, a)
+    elif not isinstance(a, (int, float)):
+        a = as_constant(a, b)
+    return a, b
+
+
+def operand_data(x, like):
+    """The array (or Python scalar) behind an operand of an op with the tensor `like`."""
+    if isinstance(x, core.Tensor):
+        if type(x.data) is not type(like.data) or type(x.data) is not _ndarray:
+            core.check_same_device(like.data, x.data, "comparison or update")
+        return x.data
+    if isinstance(x, (int, float, bool)):
+        return x
+    return as_constant(x, like).data
+
+
+def index_data(index):
+    """An index with any Tensors in it replaced by their arrays."""
+    if isinstance(index, core.Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, core.Tensor) else i for i in index)
+    if isinstance(index, list) and builtins.any(isinstance(i, core.Tensor) for i in index):
+        return [i.data if isinstance(i, core.Tensor) else i for i in index]
+    return index
+
+
+# ---- errors, built only on failure ----
+
+
+def _refuse_other_gpu(e: ValueError) -> None:
+    """CuPy's refusal to compute on a GPU that is not its current one, as a DeviceError."""
+    if "current device" in str(e):
+        raise DeviceError(f"{e}. CuPy runs every operation on its current GPU: make the "
+                          "tensors' GPU current first, e.g. mg.set_default_device('cuda:1') "
+                          "or `with cupy.cuda.Device(1):`") from None

@@ -1,0 +1,49 @@
+"""Conversions: to another dtype, to another device. The gradient converts back."""
+from __future__ import annotations
+
+import numpy
+
+from .. import backend, core
+from .apply import Op, unary
+
+
+class Cast(Op):
+    name = "cast"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, dtype):
+        return x.astype(dtype)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (cast(g, node.inputs[0].data.dtype),)
+
+
+def cast(x, dtype):
+    """x converted to `dtype`; to an integer or boolean dtype the result is a constant."""
+    if x.data.dtype == dtype:
+        return x
+    if numpy.dtype(dtype).kind not in "fc":     # integers, booleans: no gradient, a constant
+        return core._wrap(x.data.astype(dtype))
+    return unary(Cast, x, dtype)
+
+
+class ToDevice(Op):
+    name = "to_device"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, device):
+        return backend.to_device(x, device)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (to_device(g, node.inputs[0].device),)
+
+
+def to_device(x, device: str):
+    """x copied to `device`; the gradient flows back across the copy."""
+    if x.device == device:
+        return x
+    return unary(ToDevice, x, device)

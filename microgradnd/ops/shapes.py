@@ -1,0 +1,113 @@
+"""Shapes: reshape, transpose, broadcast_to and its inverse sum_to.
+
+None of these reads values, only moves them, so each rule moves the gradient back the other
+way. sum_to is the one the backward walk calls to undo broadcasting.
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy
+
+from .. import backend
+from ..errors import ShapeError
+from .apply import Op, unary
+
+
+def view_of(x, out):
+    """out, sharing x's version counter when its array is a view of x's memory (as PyTorch).
+
+    Then `v = x[0]; v += 1` counts as a change of x too, and x's saved value is protected.
+    """
+    base = out.data.base
+    if base is not None and (base is x.data or base is x.data.base):
+        out._vc = x._shared_vc()
+    return out
+
+
+class Reshape(Op):
+    name = "reshape"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (reshape(g, node.inputs[0].data.shape),)
+
+
+def reshape(x, shape: tuple):
+    """The same values in a new shape; one dimension may be -1."""
+    shape = tuple(map(operator.index, shape))   # accepts ints and 0-d int arrays, not floats
+    if x.data.shape == shape:
+        return x
+    try:
+        return view_of(x, unary(Reshape, x, shape))
+    except ShapeError:
+        raise ShapeError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
+                         f"shape {shape}: the sizes must match") from None
+
+
+class Transpose(Op):
+    name = "transpose"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, axes):
+        return x.transpose(axes)
+
+    @staticmethod
+    def backward(node, out, g):
+        axes = node.args[0]
+        if axes is None:
+            return (transpose(g),)
+        return (transpose(g, tuple(numpy.argsort(axes).tolist())),)
+
+
+def transpose(x, axes=None):
+    """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
+    if axes is not None:
+        axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+    return view_of(x, unary(Transpose, x, axes))
+
+
+class BroadcastTo(Op):
+    name = "broadcast_to"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, shape):
+        return backend.xp_of(x).broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (sum_to(g, node.inputs[0].data.shape),)
+
+
+def broadcast_to(x, shape: tuple):
+    """x repeated along new or size-1 axes to `shape` (a view)."""
+    if x.data.shape == tuple(shape):
+        return x
+    return unary(BroadcastTo, x, tuple(shape))
+
+
+class SumTo(Op):
+    """Sum a broadcast result back down to `shape`: the inverse of broadcasting."""
+
+    name = "sum_to"
+    reads_inputs = False
+
+    forward = staticmethod(backend.sum_to)     # the backend picks the fastest reduction
+
+    @staticmethod
+    def backward(node, out, g):
+        return (broadcast_to(g, node.inputs[0].data.shape),)
+
+
+def sum_to(x, shape: tuple):
+    """x summed down to `shape`: the inverse of broadcast_to."""
+    if x.data.shape == tuple(shape):
+        return x
+    return unary(SumTo, x, tuple(shape))
