@@ -96,7 +96,9 @@ def sum_to(g, shape):
 
 def walk(head):
     """Backward: d(sum of head)/dx into x.grad for every variable x, without recursion.
-    Newest node first: each runs after all those that used its output added their share."""
+
+    Newest node first: each runs after all those that used its output added their share.
+    """
     grads, heap = {}, []            # tensor -> its gradient, summed so far
 
     def send(x, g):
