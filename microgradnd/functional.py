@@ -58,7 +58,7 @@ def _variable(x, argnum: int, nested: bool, walls: list) -> Tensor:
     if x.data.dtype.kind not in "fc":
         raise TypeError(f"argument {argnum} has dtype {x.dtype}: only floating-point inputs "
                         "can be differentiated (pass 2.0 rather than 2, or .astype('float32'))")
-    if nested and x.requires_grad:
+    if nested and ops.requires_grad(x):     # not a result of a freed graph: on the graph
         wall = Wall()
         walls.append(wall)
         return ops.unary(Alias, x, wall)

@@ -623,3 +623,84 @@ def test_mxnet_mode_switches_set_and_restore_recording_and_training():
     y.backward()
     assert x.grad.item() == 4.0
     assert not autograd.is_recording() and not autograd.is_training()
+
+
+# ---- a result of a freed graph is a constant in later recordings (API §2, MXNet's rule) ----
+
+
+def test_result_of_a_freed_graph_enters_a_new_recording_as_a_constant(device):
+    """MXNet 1.9.1: y = 2x; y.sum().backward(); then (3y + x).sum().backward() gives x.grad = 1."""
+    x = mg.tensor([1.0, 1.0], device=device)
+    x.attach_grad()
+    with autograd.record():
+        y = 2 * x
+        s = y.sum()
+    s.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    with autograd.record() as tape:
+        z = (3 * y + x).sum()
+    assert [n.name for n in tape] == ["add", "sum"]     # 3 * y: two constants, not recorded
+    assert "add  const(2,), var(2,)" in str(tape)
+    z.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_freed_result_alone_gives_an_unrecorded_result(device):
+    """Every input a constant: nothing is recorded, so backward says it was not recorded."""
+    x = mg.tensor([1.0, 2.0], device=device)
+    x.attach_grad()
+    with autograd.record():
+        y = x * x
+        s = y.sum()
+    s.backward()
+    with autograd.record():
+        t = (y * 2).sum()
+    assert not t.requires_grad
+    with pytest.raises(mg.GraphError, match="not recorded"):
+        t.backward()
+
+
+def test_the_rnn_pattern_carries_state_across_minibatches(device):
+    """The book's RNN: the hidden state keeps the previous minibatch's (freed) graph."""
+    W = mg.tensor(numpy.full((3, 3), 0.1), device=device)
+    W.attach_grad()
+    h = mg.tensor(numpy.ones((1, 3)), device=device)
+    grads = []
+    for _ in range(3):
+        with autograd.record():
+            h = (h @ W).tanh()          # h of the last minibatch is a constant here
+            loss = h.sum()
+        loss.backward()
+        grads.append(W.grad.numpy().copy())
+    h_in = numpy.tanh(numpy.tanh(numpy.ones((1, 3)) @ numpy.full((3, 3), 0.1))
+                      @ numpy.full((3, 3), 0.1))
+    expected = h_in.T @ (1 - numpy.tanh(h_in @ numpy.full((3, 3), 0.1)) ** 2)
+    numpy.testing.assert_allclose(grads[-1], expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("second", ["other_head", "same_head"])
+def test_a_node_freed_after_the_consumer_was_recorded_still_raises(second, device):
+    """Two heads of one graph, or backward twice: the GraphError of a freed graph."""
+    x = mg.tensor([1.0, 2.0], device=device)
+    x.attach_grad()
+    with autograd.record():
+        y = 2 * x
+        a = y.sum()
+        b = (y * y).sum()
+    a.backward()
+    with pytest.raises(mg.GraphError, match="a second time"):
+        (b if second == "other_head" else a).backward()
+
+
+def test_retain_graph_keeps_results_differentiable_in_later_recordings(device):
+    """With retain_graph the old graph is alive, so gradients still flow through it."""
+    x = mg.tensor([1.0, 1.0], device=device)
+    x.attach_grad()
+    with autograd.record():
+        y = 2 * x
+        s = y.sum()
+    s.backward(retain_graph=True)
+    with autograd.record():
+        z = (3 * y + x).sum()
+    z.backward()
+    numpy.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])

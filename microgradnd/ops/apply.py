@@ -50,8 +50,14 @@ class Op:
 
 
 def requires_grad(x) -> bool:
-    """Does x want a gradient: a variable, or a result recorded from one (Tensor.requires_grad)."""
-    return isinstance(x, core.Tensor) and (x._node is not None or x._req is not None)
+    """Does x enter a new recording as something that wants a gradient?
+
+    A variable does, and so does a result recorded from one, unless a backward without
+    retain_graph has freed its graph already: then, as in MXNet, x is a constant from now on
+    (the book's RNNs carry their hidden state across minibatches that way).
+    """
+    return isinstance(x, core.Tensor) and (
+        x._req is not None or (x._node is not None and x._node.inputs is not None))
 
 
 def record(op, out, inputs, args) -> None:
@@ -71,8 +77,9 @@ def unary(op, x, *args):
     except ValueError as e:
         _refuse_other_gpu(e)
         raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
-    # x.requires_grad, inlined: this runs once per op
-    if state.recording and (x._node is not None or x._req is not None):
+    # requires_grad(x), inlined: this runs once per op
+    if state.recording and (x._req is not None or (
+            x._node is not None and x._node.inputs is not None)):
         out._node = node = Node(op, (x,), args, _ONE_INPUT, (x._vc[0],), out.data)
         tape = state.tape
         if tape is not None:
@@ -107,9 +114,11 @@ def binary(op, a, b):
         _refuse_other_gpu(e)
         raise op.shape_error(ad, bd, e) from None
     if state.recording:
-        # record() inlined for two inputs: this is the hottest line of a training loop
-        ra = ta is Tensor and (a._node is not None or a._req is not None)
-        rb = tb is Tensor and (b._node is not None or b._req is not None)
+        # record() and requires_grad() inlined for two inputs: the hottest lines of training
+        ra = ta is Tensor and (a._req is not None or (
+            a._node is not None and a._node.inputs is not None))
+        rb = tb is Tensor and (b._req is not None or (
+            b._node is not None and b._node.inputs is not None))
         if ra or rb:
             out._node = node = Node(op, (a, b), (), (ra, rb),
                                     (a._vc[0] if ta is Tensor else None,
