@@ -99,17 +99,18 @@ def test_leaf_grads_share_memory_with_nothing(device, graph, kind, create_graph)
             grads = [x.grad.data for x in leaves]
             for i, g in enumerate(grads):
                 assert not any(numpy.shares_memory(g, o) for o in grads[:i] + others)
-    # Writing into one leaf's gradient must leave every other gradient and the head alone.
-    head_before = None if head is None else head.numpy().copy()
-    for i, x in enumerate(leaves):
-        before = [y.grad.numpy().copy() for y in leaves]
-        x.grad[...] = -7.0
-        assert (x.grad.numpy() == -7.0).all()
-        for j, y in enumerate(leaves):
-            if j != i:
-                numpy.testing.assert_array_equal(y.grad.numpy(), before[j])
-        if head is not None:
-            numpy.testing.assert_array_equal(head.numpy(), head_before)
+        # Writing into one leaf's gradient leaves every other gradient and the head alone
+        # (the device-neutral form of the check above).
+        head_before = None if head is None else head.numpy().copy()
+        for i, x in enumerate(leaves):
+            before = [y.grad.numpy().copy() for y in leaves]
+            x.grad[...] = -7.0
+            assert (x.grad.numpy() == -7.0).all()
+            for j, y in enumerate(leaves):
+                if j != i:
+                    numpy.testing.assert_array_equal(y.grad.numpy(), before[j])
+            if head is not None:
+                numpy.testing.assert_array_equal(head.numpy(), head_before)
 
 
 # ---- custom ops with wrong backward rules, for gradcheck to catch ----
