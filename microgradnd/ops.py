@@ -562,7 +562,7 @@ class SumTo(Op):
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
         if axes:
-            x = x.sum(axis=axes, keepdims=True)
+            x = backend.reduce_sum(x, axes, True)
         return x.reshape(shape) if lead else x
 
     @staticmethod
@@ -666,7 +666,7 @@ class Sum(Op):
 
     @staticmethod
     def forward(x, axis, keepdims):
-        return x.sum(axis=axis, keepdims=keepdims)
+        return backend.reduce_sum(x, axis, keepdims)
 
     @staticmethod
     def backward(node, out, g):
