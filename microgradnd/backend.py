@@ -130,8 +130,12 @@ def device_of(array) -> str:
     """'cpu' for a NumPy array or scalar, 'cuda:N' for a CuPy array."""
     if isinstance(array, _HOST):
         return "cpu"
-    # a.data.device_id reads two fields; a.device would build a cupy.cuda.Device per call.
-    gpu = array.data.device_id
+    try:
+        # two documented fields (MemoryPointer.device_id), where a.device builds a
+        # cupy.cuda.Device object on every call: this runs for every op on two GPU tensors
+        gpu = array.data.device_id
+    except AttributeError:      # an array-like that has only .device (a test stand-in)
+        gpu = array.device.id
     name = _gpu_names.get(gpu)
     if name is None:
         name = _gpu_names[gpu] = f"cuda:{gpu}"
