@@ -120,6 +120,7 @@ def _gpu_id(device: str) -> int:
     return int(device[5:])
 
 
+_ndarray = numpy.ndarray
 _HOST = (numpy.ndarray, numpy.generic)     # a 0-d comparison on the host gives a numpy.bool_
 
 
@@ -140,6 +141,20 @@ def device_of(array) -> str:
     if name is None:
         name = _gpu_names[gpu] = f"cuda:{gpu}"
     return name
+
+
+def same_device(a, b) -> bool:
+    """Are two arrays on one device? The cheap test an op can make before check_same_device.
+
+    Two NumPy arrays pass on two type checks; two CuPy arrays compare their GPU ids without
+    building device strings.
+    """
+    ta = type(a)
+    if ta is not type(b):
+        return False
+    if ta is _ndarray:
+        return True
+    return device_of(a) == device_of(b)
 
 
 def xp_of(array):
@@ -222,7 +237,7 @@ FAST_SUM_MIN_SIZE = 4096
 
 def reduce_sum(x, axis=None, keepdims: bool = False):
     """x.sum(axis=axis, keepdims=keepdims), summed on a GPU in a way that uses all of it."""
-    if type(x) is numpy.ndarray or not is_cupy_array(x):
+    if type(x) is _ndarray or not is_cupy_array(x):     # NumPy: the plain call, nothing else
         return x.sum(axis=axis, keepdims=keepdims)
     return _gpu_sum(x, axis, keepdims)
 

@@ -225,3 +225,12 @@ def test_cuda_the_fake_logs_cupys_own_slow_sum():
     assert fake.slow_sums == [((10_000, 2), (0,)), ((10_000, 2), (0, 1)), ((10_000, 2), (0,))]
     with pytest.raises(numpy.exceptions.AxisError):
         fake.asarray(1.0).sum(axis=0)       # CuPy refuses what NumPy takes
+
+
+@needs_cuda
+def test_cuda_same_device_tells_devices_apart():
+    gpu = backend.as_array(numpy.ones(3, numpy.float32), device="cuda:0")
+    host = numpy.ones(3, numpy.float32)
+    assert backend.same_device(gpu, gpu * 2) and backend.same_device(host, host + 1)
+    assert not backend.same_device(gpu, host) and not backend.same_device(host, gpu)
+    assert backend.device_of(gpu) == "cuda:0" and backend.device_of(gpu) is backend.device_of(gpu)
