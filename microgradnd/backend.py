@@ -7,6 +7,7 @@ This is the only module in microgradnd that imports CuPy, and it does so lazily,
 from __future__ import annotations
 
 import importlib
+import operator
 
 import numpy
 
@@ -119,14 +120,27 @@ def _gpu_id(device: str) -> int:
     return int(device[5:])
 
 
+_ndarray = numpy.ndarray
 _HOST = (numpy.ndarray, numpy.generic)     # a 0-d comparison on the host gives a numpy.bool_
+
+
+_gpu_names = {}     # GPU id -> 'cuda:N': device_of builds no string per call
 
 
 def device_of(array) -> str:
     """'cpu' for a NumPy array or scalar, 'cuda:N' for a CuPy array."""
     if isinstance(array, _HOST):
         return "cpu"
-    return f"cuda:{array.device.id}"
+    try:
+        # two documented fields (MemoryPointer.device_id), where a.device builds a
+        # cupy.cuda.Device object on every call: this runs for every op on two GPU tensors
+        gpu = array.data.device_id
+    except AttributeError:      # an array-like that has only .device (a test stand-in)
+        gpu = array.device.id
+    name = _gpu_names.get(gpu)
+    if name is None:
+        name = _gpu_names[gpu] = f"cuda:{gpu}"
+    return name
 
 
 def xp_of(array):
@@ -194,6 +208,121 @@ def synchronize(device=None) -> None:
     device = normalize_device(device)
     if device != "cpu":
         _cupy.cuda.Device(_gpu_id(device)).synchronize()
+
+
+# ---- sums: CuPy's reduction over leading axes is slow ----
+
+# CuPy reduces with one thread block per output element (CUB's segmented reduce alike), so a
+# long reduction into few outputs runs on a few of the GPU's cores: on an H200, (10M, 1)
+# summed over axis 0 takes 3.2 ms where the same numbers summed whole take 0.02 ms, and
+# (1M, 100) over axis 0 takes 23 ms where ones((1, 1M)) @ M takes 0.13 ms (docs/gpu.md).
+# Below this many elements every spelling is one launch (about 15 us on the H200 measured)
+# and a reduction is too short for the per-output blocks to cost anything: CuPy's own sum.
+FAST_SUM_MIN_SIZE = 4096
+
+
+def reduce_sum(x, axis=None, keepdims: bool = False):
+    """x.sum(axis=axis, keepdims=keepdims), summed on a GPU in a way that uses all of it."""
+    if type(x) is _ndarray or not is_cupy_array(x):     # NumPy: the plain call, nothing else
+        return x.sum(axis=axis, keepdims=keepdims)
+    return _gpu_sum(x, axis, keepdims)
+
+
+def sum_to(x, shape: tuple):
+    """x summed down to `shape`, which x's shape broadcasts from: undoes broadcasting."""
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
+    if axes:
+        x = reduce_sum(x, axes, True)
+    return x.reshape(shape) if lead else x
+
+
+def _gpu_sum(x, axis, keepdims):
+    """CuPy's sum with NumPy's answer, spelled so that a long reduction uses the whole GPU.
+
+    Summed to one element, a C-contiguous array is summed flat (CuPy's full reduction runs at
+    memory speed); summed over its leading axes, it is ones((1, k)) @ x.reshape(k, -1), one
+    cuBLAS gemv. A broadcast axis (stride 0, as the gradient of a sum arrives) is summed as
+    one slice times its length. Float16 is summed in float32 and cast back, as mean() does
+    (a float16 gemv accumulates visibly: relative error 3e-3 over 10M numbers). The rest
+    (the last axes, small arrays, integers and booleans) stays CuPy's own sum, which is fast
+    for them or has no faster spelling; the results have the dtypes CuPy's sum gives.
+    """
+    if x.ndim == 0:
+        # NumPy sums a 0-d array over axis 0 or -1 (not (0,)); CuPy refuses any axis there.
+        if axis is not None and not isinstance(axis, tuple) and operator.index(axis) in (0, -1):
+            axis = None
+        return x.sum(axis=axis, keepdims=keepdims)
+    axes = _axes(axis, x.ndim)
+    if axes is None or x.size < FAST_SUM_MIN_SIZE or x.dtype.kind != "f":
+        return x.sum(axis=axis, keepdims=keepdims)
+    dtype, copies = x.dtype, 1
+    out_shape = (tuple(1 if i in axes else n for i, n in enumerate(x.shape)) if keepdims else
+                 tuple(n for i, n in enumerate(x.shape) if i not in axes))
+    if 0 in x.strides:
+        x, copies = _one_copy(x, axes)
+    wide = numpy.float32 if dtype == numpy.float16 else None
+    out = _fast_sum(x, axes, wide)
+    if out is None:
+        if copies == 1 and wide is None:
+            return x.sum(axis=axis, keepdims=keepdims)
+        out = x.sum(axis=axes, keepdims=True, dtype=wide)
+    if copies != 1:
+        out = out * copies
+    return out.reshape(out_shape).astype(dtype, copy=False)
+
+
+def _one_copy(x, axes):
+    """x cut to one slice along its summed broadcast axes, and how many copies were cut."""
+    copies, index = 1, []
+    for i, (n, stride) in enumerate(zip(x.shape, x.strides)):
+        if stride == 0 and n > 1 and i in axes:
+            copies *= n
+            index.append(slice(0, 1))
+        else:
+            index.append(slice(None))
+    return (x[tuple(index)], copies) if copies > 1 else (x, 1)
+
+
+def _fast_sum(x, axes, wide):
+    """x summed over `axes` with keepdims (in `wide` when given) by a flat sum or a gemv; None
+    where CuPy's own sum is as fast (small arrays, the last axes) or a copy would cost memory
+    (a broadcast view)."""
+    shape = x.shape
+    k = 1                               # how many numbers make each output element
+    for i in axes:
+        k *= shape[i]
+    if x.size < FAST_SUM_MIN_SIZE or k == 1:
+        return None
+    if k != x.size and axes != tuple(range(len(axes))):     # not to one element, not leading
+        return None
+    if not x.flags.c_contiguous:
+        if 0 in x.strides:
+            return None                 # a contiguous copy would materialize the broadcast
+        x = _cupy.ascontiguousarray(x)  # one pass over x: far cheaper than the slow reduction
+    if k == x.size:
+        flat = x.reshape(-1)
+        out = flat.sum() if wide is None else flat.sum(dtype=wide)
+    else:
+        if wide is not None:
+            x = x.astype(wide)
+        out = _cupy.ones((1, k), x.dtype) @ x.reshape(k, -1)
+    return out.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+def _axes(axis, ndim: int):
+    """The summed axes, sorted, from 0; None when CuPy should judge (and refuse) them."""
+    if axis is None:
+        return tuple(range(ndim))
+    try:
+        items = [operator.index(a) for a in (axis if isinstance(axis, tuple) else (axis,))]
+    except TypeError:
+        return None
+    if not all(-ndim <= a < ndim for a in items):
+        return None
+    axes = tuple(sorted({a % ndim for a in items}))
+    return axes if len(axes) == len(items) else None
 
 
 # ---- the operations spelled differently on NumPy and CuPy ----
@@ -286,24 +415,6 @@ def _draw_dtype(dtype):
 def _on_gpu(cupy, x):
     """A distribution parameter as CuPy accepts it: a Python number or a CuPy array."""
     return x if isinstance(x, (int, float)) else cupy.asarray(x)
-
-
-# ---- reductions ----
-
-
-def reduce_sum(x, axis, keepdims: bool):
-    """x summed over `axis` (None: all axes)."""
-    return x.sum(axis=axis, keepdims=keepdims)
-
-
-def sum_to(x, shape: tuple):
-    """x summed down to `shape`, which x's shape broadcasts from: undoes broadcasting."""
-    lead = x.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
-    if axes:
-        x = x.sum(axis=axes, keepdims=True)
-    return x.reshape(shape) if lead else x
 
 
 # ---- DLPack ----

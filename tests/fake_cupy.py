@@ -99,8 +99,9 @@ class Device:
 class _MemoryPointer:
     """What `a.data` is on CuPy: a device pointer (here the host address of the buffer)."""
 
-    def __init__(self, a):
+    def __init__(self, a, device_id=0):
         self.ptr = a.__array_interface__["data"][0]
+        self.device_id = device_id
 
 
 def _unwrap(x):
@@ -235,6 +236,48 @@ def _method(name):
     return m
 
 
+# ---- reductions: CuPy's axis rules, and a log of the sums a GPU would run slowly ----
+
+_AXIS_REDUCTIONS = ("sum", "prod", "max", "min", "mean", "any", "all")
+SLOW_SUM_MIN_SIZE = 4096
+# One (shape, axes) entry per sum that CuPy runs slowly: a float or int array of at least
+# SLOW_SUM_MIN_SIZE elements summed over an axis other than its last (of length > 1), given
+# as `axis=`. CuPy reduces with one thread block per output element, so a long reduction
+# into few outputs runs on a few cores: (10M, 1).sum(axis=0) takes 3.2 ms on an H200 where
+# .sum() takes 0.02 ms. Tests clear the list, sum, and read it to prove the fast path.
+slow_sums = []
+
+
+def _reduce_axis(a, axis):
+    """CuPy's _get_axis (cupy/_core/_reduction.pyx): every axis is checked against a.ndim,
+    so a 0-d array refuses axis 0 and -1, which NumPy's sum takes."""
+    if axis is not None and a.ndim == 0:
+        items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        if items:
+            raise numpy.exceptions.AxisError(
+                f"axis {items[0]} is out of bounds for array of dimension 0")
+
+
+def _note_sum(a, axis):
+    """Log a sum of `a` over `axis` when CuPy would run it slowly (see slow_sums)."""
+    if axis is None or a.ndim == 0 or a.size < SLOW_SUM_MIN_SIZE:
+        return
+    items = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(sorted(int(i) % a.ndim for i in items))
+    if builtins.any(i != a.ndim - 1 and a.shape[i] > 1 for i in axes):
+        slow_sums.append((a.shape, axes))
+
+
+def _reduction(name):
+    def m(self, axis=None, *args, **kwargs):
+        _reduce_axis(self._a, axis)
+        if name == "sum":
+            _note_sum(self._a, axis)
+        return _wrap(getattr(self._a, name)(axis, *_unwrap(args), **kwargs))
+    m.__name__ = name
+    return m
+
+
 class ndarray:  # noqa: N801 - CuPy's name
     """A 'GPU' array: NumPy data behind CuPy's interface and CuPy's refusals."""
 
@@ -282,6 +325,11 @@ class ndarray:  # noqa: N801 - CuPy's name
             allowed = _REDUCE[method]
             if allowed is not None and name not in allowed:
                 raise NotImplementedError(f"`{name}.{method}` is not supported yet")
+            if method == "reduce" and isinstance(inputs[0], ndarray):
+                axis = kwargs.get("axis", inputs[1] if len(inputs) > 1 else 0)
+                _reduce_axis(inputs[0]._a, axis)
+                if name == "add":
+                    _note_sum(inputs[0]._a, axis)
             result = getattr(ufunc, method)(*_unwrap(inputs), **kwargs)
         return out[0] if out is not None else _wrap(result)
 
@@ -307,7 +355,7 @@ class ndarray:  # noqa: N801 - CuPy's name
     flags = property(lambda self: self._a.flags)
     T = property(lambda self: _wrap(self._a.T))
     device = property(lambda self: Device(self._dev))
-    data = property(lambda self: _MemoryPointer(self._a))
+    data = property(lambda self: _MemoryPointer(self._a, self._dev))
     base = property(lambda self: None if self._a.base is None else _wrap(self._a.base))
 
     @shape.setter
@@ -462,10 +510,11 @@ class ndarray:  # noqa: N801 - CuPy's name
     def __dlpack_device__(self):
         return (2, self._dev)
 
-    for _name in ("sum", "max", "min", "mean", "prod", "any", "all", "argmax", "argmin",
-                  "cumsum", "var", "std", "transpose", "copy", "ravel", "flatten", "squeeze",
-                  "swapaxes", "take", "repeat", "clip", "nonzero", "round", "conj", "view",
-                  "argsort", "sort"):
+    for _name in _AXIS_REDUCTIONS:
+        locals()[_name] = _reduction(_name)
+    for _name in ("argmax", "argmin", "cumsum", "var", "std", "transpose", "copy", "ravel",
+                  "flatten", "squeeze", "swapaxes", "take", "repeat", "clip", "nonzero", "round",
+                  "conj", "view", "argsort", "sort"):
         locals()[_name] = _method(_name)
     del _name
 
@@ -511,13 +560,32 @@ _FUNCTIONS = ("where broadcast_to stack concatenate sum mean amax amin max min p
               "unravel_index squeeze expand_dims clip cumsum any all outer einsum tensordot "
               "moveaxis swapaxes ravel nonzero count_nonzero isclose zeros_like ones_like "
               "empty_like full_like broadcast_arrays atleast_1d atleast_2d vstack hstack tile "
-              "repeat take diag trace var std inner vdot array_split split flip copy").split()
+              "repeat take diag trace var std inner vdot array_split split flip copy "
+              "ascontiguousarray").split()
 _CREATION = "zeros ones empty full arange linspace eye identity".split()
 
 for _n in _UFUNCS:
     globals()[_n] = _ufunc(_n)
 for _n in _FUNCTIONS:
     globals()[_n] = _function(_n)
+
+
+def _reduction_function(name):
+    npfunc = getattr(numpy, name)
+
+    @functools.wraps(npfunc)
+    def f(a, axis=None, *args, **kwargs):
+        if isinstance(a, ndarray):
+            _reduce_axis(a._a, axis)
+            if name == "sum":
+                _note_sum(a._a, axis)
+        return _wrap(npfunc(_unwrap(a), axis, *_unwrap(args),
+                            **{k: _unwrap(v) for k, v in kwargs.items()}))
+    return f
+
+
+for _n in _AXIS_REDUCTIONS + ("amax", "amin"):
+    globals()[_n] = _reduction_function(_n)
 
 
 def _creation(name):

@@ -66,9 +66,10 @@ class Max(Op):
         x = node.inputs[0]
         axis, keepdims = node.args
         keep = _keep_shape(x.data.shape, axis)
-        mask = x.data == x.data.max(axis=axis, keepdims=True)   # out is not kept: recompute
-        share = mask / mask.sum(axis=axis, keepdims=True)
-        return (reshape(g, keep) * core._wrap(share.astype(x.data.dtype, copy=False)),)
+        # out is not kept: recompute it
+        mask = (x.data == x.data.max(axis=axis, keepdims=True)).astype(x.data.dtype)
+        share = mask / backend.reduce_sum(mask, axis, True)
+        return (reshape(g, keep) * core._wrap(share),)
 
 
 def max(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.max
