@@ -166,10 +166,25 @@ def meshgrid(*xi, indexing: str = "xy") -> tuple[Tensor, ...]:
 
     Not differentiable: inside record() a vector that needs a gradient raises TypeError.
     """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"indexing must be 'xy' or 'ij', not {indexing!r}")
     _constant_result("meshgrid", *xi)
-    arrays = [_data(x) for x in xi]
-    xp = backend.xp_of(arrays[0]) if arrays else numpy
-    return tuple(_wrap(g) for g in xp.meshgrid(*arrays, indexing=indexing))
+    arrays = [_data(x).reshape(-1) for x in xi]
+    n = len(arrays)
+    # 'xy' is 'ij' with the first two axes swapped (Cartesian x along columns)
+    axes = list(range(n))
+    if indexing == "xy" and n >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * n
+    for a, axis in zip(arrays, axes):
+        shape[axis] = a.size
+    grids = []
+    for a, axis in zip(arrays, axes):
+        along = [1] * n
+        along[axis] = a.size
+        xp = backend.xp_of(a)
+        grids.append(_wrap(xp.broadcast_to(a.reshape(along), tuple(shape)).copy()))
+    return tuple(grids)
 
 
 def genfromtxt(fname, dtype=None, *, device=None, ctx=None, **kwargs) -> Tensor:
