@@ -137,9 +137,11 @@ class Accumulator:
         self.data = [0.0] * n
 
     def add(self, *args) -> None:
+        """Add each argument to its running sum."""
         self.data = [a + float(b) for a, b in zip(self.data, args)]
 
     def reset(self) -> None:
+        """Set every sum back to zero."""
         self.data = [0.0] * len(self.data)
 
     def __getitem__(self, idx):
@@ -714,6 +716,7 @@ class Vocab:
         return [self.__getitem__(token) for token in tokens]
 
     def to_tokens(self, indices):
+        """The token(s) at index (or list of indices) `indices`."""
         if not isinstance(indices, (list, tuple)):
             return self.idx_to_token[indices]
         return [self.idx_to_token[index] for index in indices]
@@ -841,6 +844,7 @@ class RNNModelScratch:
         return self.forward_fn(X, state, self.params)
 
     def begin_state(self, batch_size: int, ctx):
+        """The initial hidden state for a batch of `batch_size` sequences, on `ctx`."""
         return self.init_state(batch_size, self.num_hiddens, ctx)
 
 
