@@ -82,7 +82,8 @@ def normalize_device(device) -> str:
     """'cuda' -> 'cuda:0', None -> the default device; DeviceError for the unavailable."""
     if device is None:
         return _default_device
-    device = str(device)
+    # str.__str__ reads a str subclass's value: npx.gpu(0) is 'cuda:0', though it prints gpu(0)
+    device = str.__str__(device) if isinstance(device, str) else str(device)
     if device == "cpu":
         return "cpu"
     if device == "cuda":

@@ -1,8 +1,9 @@
 """The NumPy-like facade of API §6, so the d2l chapter runs with `from microgradnd import np`.
 
 Every function here returns Tensors, takes NumPy's argument names and defaults, and adds
-`dtype=None, device=None` to creation functions. Floats default to float32 (as in MXNet),
-ints to int64 (as in NumPy). The maths lives in ops/; the NumPy/CuPy choice in backend.py.
+`dtype=None, device=None` to creation functions (`ctx=` is MXNet 1.x's name for `device=`).
+Floats default to float32 (as in MXNet), ints to int64 (as in NumPy). The maths lives in
+ops/; the NumPy/CuPy choice in backend.py.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from numpy import float16, float32, float64, int32, int64  # noqa: F401 - dtype 
 
 from . import backend, ops
 from .core import Tensor, _wrap, as_tensor, tensor
+from .graph import state
+from .interop import not_differentiable
 
 # `isinstance(x, np.ndarray)` holds for the Tensors this module returns, as in MXNet.
 ndarray = Tensor
@@ -43,6 +46,28 @@ def _drawn(draws, dtype, device: str) -> Tensor:
     return _landed(draws.astype(dtype, copy=False), device)
 
 
+def _device(device, ctx):
+    """The device asked for by `device=` or by MXNet 1.x's `ctx=` (not both)."""
+    if ctx is not None:
+        if device is not None:
+            raise TypeError(f"got both device={device!r} and ctx={ctx!r}: ctx= is MXNet 1.x's "
+                            "name for device=, give one of them")
+        return ctx
+    return device
+
+
+def _constant_result(name: str, *inputs) -> None:
+    """Refuse, inside record(), a float input that needs a gradient this function would drop."""
+    if state.recording and any(
+            isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        raise not_differentiable(f"microgradnd.np.{name}")
+
+
+def _data(x):
+    """The array behind a Tensor; anything else as NumPy reads it."""
+    return x.data if isinstance(x, Tensor) else numpy.asarray(x)
+
+
 def _param(x):
     """A distribution parameter (scalar, list, array or Tensor) as something xp.random takes."""
     return x.data if isinstance(x, Tensor) else x
@@ -51,8 +76,10 @@ def _param(x):
 # ---- creation ----
 
 
-def array(object, dtype=None, *, copy: bool = True, device=None) -> Tensor:  # noqa: A002
+def array(object, dtype=None, *, copy: bool = True, device=None,  # noqa: A002
+          ctx=None) -> Tensor:
     """A Tensor holding a copy of `object` (as numpy.array); floats become float32."""
+    device = _device(device, ctx)
     src = object.data if isinstance(object, Tensor) else object
     out = tensor(src, dtype=dtype, device=device)
     if copy and out.data is src:        # tensor() shares an array's memory; array() copies
@@ -60,65 +87,111 @@ def array(object, dtype=None, *, copy: bool = True, device=None) -> Tensor:  # n
     return out
 
 
-def asarray(a, dtype=None, *, device=None) -> Tensor:
+def asarray(a, dtype=None, *, device=None, ctx=None) -> Tensor:
     """As array(), but shares the memory of an array or Tensor when nothing needs converting."""
+    device = _device(device, ctx)
     if isinstance(a, Tensor) and dtype is None and device is None:
         return a
     return array(a, dtype=dtype, copy=False, device=device)
 
 
-def zeros(shape, dtype=None, *, device=None) -> Tensor:
+def zeros(shape, dtype=None, *, device=None, ctx=None) -> Tensor:
     """A Tensor of zeros (float32 unless `dtype` says otherwise)."""
-    device = backend.normalize_device(device)
+    device = backend.normalize_device(_device(device, ctx))
     return _landed(backend.xp_for(device).zeros(shape, _float_dtype(dtype)), device)
 
 
-def ones(shape, dtype=None, *, device=None) -> Tensor:
+def ones(shape, dtype=None, *, device=None, ctx=None) -> Tensor:
     """A Tensor of ones (float32 unless `dtype` says otherwise)."""
-    device = backend.normalize_device(device)
+    device = backend.normalize_device(_device(device, ctx))
     return _landed(backend.xp_for(device).ones(shape, _float_dtype(dtype)), device)
 
 
-def full(shape, fill_value, dtype=None, *, device=None) -> Tensor:
+def full(shape, fill_value, dtype=None, *, device=None, ctx=None) -> Tensor:
     """A Tensor filled with `fill_value`; its dtype follows the value (float32 for floats)."""
     if dtype is None:
         dtype = tensor(fill_value).dtype
-    device = backend.normalize_device(device)
+    device = backend.normalize_device(_device(device, ctx))
     return _landed(backend.xp_for(device).full(shape, fill_value, dtype), device)
 
 
-def zeros_like(a, dtype=None, *, device=None) -> Tensor:
+def zeros_like(a, dtype=None, *, device=None, ctx=None) -> Tensor:
     """Zeros with the shape, dtype and device of `a`."""
+    device = _device(device, ctx)
     a = as_tensor(a)
     return zeros(a.shape, a.dtype if dtype is None else dtype,
                  device=a.device if device is None else device)
 
 
-def ones_like(a, dtype=None, *, device=None) -> Tensor:
+def ones_like(a, dtype=None, *, device=None, ctx=None) -> Tensor:
     """Ones with the shape, dtype and device of `a`."""
+    device = _device(device, ctx)
     a = as_tensor(a)
     return ones(a.shape, a.dtype if dtype is None else dtype,
                 device=a.device if device is None else device)
 
 
-def arange(start, stop=None, step=1, dtype=None, *, device=None) -> Tensor:
+def arange(start, stop=None, step=1, dtype=None, *, device=None, ctx=None) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for ints, float32 when any is a float."""
     if stop is None:
         start, stop = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, numpy.integer)) for v in (start, stop, step))
         dtype = numpy.int64 if ints else numpy.float32
-    device = backend.normalize_device(device)
+    device = backend.normalize_device(_device(device, ctx))
     return _landed(backend.xp_for(device).arange(start, stop, step, dtype=dtype), device)
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
-             device=None) -> Tensor:
+             device=None, ctx=None) -> Tensor:
     """`num` evenly spaced values from start to stop (float32 unless told)."""
-    device = backend.normalize_device(device)
+    device = backend.normalize_device(_device(device, ctx))
     xp = backend.xp_for(device)
     return _landed(xp.linspace(start, stop, num, endpoint=endpoint, dtype=_float_dtype(dtype)),
                    device)
+
+
+def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *, device=None,  # noqa: N803
+        ctx=None) -> Tensor:
+    """An N x M matrix with ones on diagonal k (float32 unless told), as numpy.eye."""
+    device = backend.normalize_device(_device(device, ctx))
+    return _landed(backend.xp_for(device).eye(N, M, k, dtype=_float_dtype(dtype)), device)
+
+
+def meshgrid(*xi, indexing: str = "xy") -> tuple[Tensor, ...]:
+    """Coordinate matrices from coordinate vectors, as numpy.meshgrid (indexing 'xy' or 'ij').
+
+    Not differentiable: inside record() a vector that needs a gradient raises TypeError.
+    """
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"indexing must be 'xy' or 'ij', not {indexing!r}")
+    _constant_result("meshgrid", *xi)
+    arrays = [_data(x).reshape(-1) for x in xi]
+    n = len(arrays)
+    # 'xy' is 'ij' with the first two axes swapped (Cartesian x along columns)
+    axes = list(range(n))
+    if indexing == "xy" and n >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * n
+    for a, axis in zip(arrays, axes):
+        shape[axis] = a.size
+    grids = []
+    for a, axis in zip(arrays, axes):
+        along = [1] * n
+        along[axis] = a.size
+        xp = backend.xp_of(a)
+        grids.append(_wrap(xp.broadcast_to(a.reshape(along), tuple(shape)).copy()))
+    return tuple(grids)
+
+
+def genfromtxt(fname, dtype=None, *, device=None, ctx=None, **kwargs) -> Tensor:
+    """numpy.genfromtxt's table as a Tensor: float32 unless `dtype` is given.
+
+    Every other keyword (delimiter, skip_header, usecols...) goes to numpy.genfromtxt.
+    """
+    device = backend.normalize_device(_device(device, ctx))
+    table = numpy.genfromtxt(fname, dtype=float if dtype is None else dtype, **kwargs)
+    return _landed(table.astype(_float_dtype(dtype), copy=False), device)
 
 
 # ---- maths: each one call into the engine, so all of it is differentiable ----
@@ -189,6 +262,35 @@ def transpose(a, axes=None) -> Tensor:
     return ops.transpose(as_tensor(a), axes)
 
 
+# ---- not differentiable: indices and running sums ----
+
+
+def argmax(a, axis=None) -> Tensor:
+    """Indices of the maxima along `axis` (of the flattened `a` when None), int64.
+
+    Integer results carry no gradient, so this is a constant even inside record().
+    """
+    a = as_tensor(a)
+    return _wrap(a.xp.asarray(a.xp.argmax(a.data, axis=axis)))
+
+
+def argmin(a, axis=None) -> Tensor:
+    """Indices of the minima along `axis` (of the flattened `a` when None), int64."""
+    a = as_tensor(a)
+    return _wrap(a.xp.asarray(a.xp.argmin(a.data, axis=axis)))
+
+
+def cumsum(a, axis=None, dtype=None) -> Tensor:
+    """Running sums along `axis` (of the flattened `a` when None), as numpy.cumsum.
+
+    Not differentiable: inside record() a tensor that needs a gradient raises TypeError rather
+    than silently dropping it.
+    """
+    _constant_result("cumsum", a)
+    a = as_tensor(a)
+    return _wrap(a.xp.cumsum(a.data, axis=axis, dtype=dtype))
+
+
 # ---- random numbers: np.random.normal(...), as in NumPy and MXNet ----
 
 
@@ -201,23 +303,23 @@ class _Random:
         backend.seed(seed)
 
     @staticmethod
-    def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None) -> Tensor:
+    def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None, ctx=None) -> Tensor:
         """Samples of N(loc, scale²) of shape `size`."""
-        device = backend.normalize_device(device)
+        device = backend.normalize_device(_device(device, ctx))
         return _wrap(backend.random_normal(_param(loc), _param(scale), size,
                                            _float_dtype(dtype), device))
 
     @staticmethod
-    def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None) -> Tensor:
+    def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None, ctx=None) -> Tensor:
         """Samples of the uniform distribution on [low, high) of shape `size`."""
-        device = backend.normalize_device(device)
+        device = backend.normalize_device(_device(device, ctx))
         return _wrap(backend.random_uniform(_param(low), _param(high), size,
                                             _float_dtype(dtype), device))
 
     @staticmethod
-    def randint(low, high=None, size=None, dtype=None, device=None) -> Tensor:
+    def randint(low, high=None, size=None, dtype=None, device=None, ctx=None) -> Tensor:
         """Random integers in [low, high) (in [0, low) when high is None); int64 by default."""
-        device = backend.normalize_device(device)
+        device = backend.normalize_device(_device(device, ctx))
         if high is None:
             low, high = 0, low
         draws = backend.random_state(device).randint(low, high, size)

@@ -1,0 +1,172 @@
+"""MXNet's `npx` namespace as the book's chapters use it: `from microgradnd import npx`.
+
+Activations, softmax, `one_hot`, `pick`, and the devices `cpu()`/`gpu(i)`. The maths is composed
+from the engine's differentiable ops; no backward rule lives here. Devices are the strings
+backend.py understands ('cpu', 'cuda:N'), printed as MXNet prints its Contexts.
+"""
+from __future__ import annotations
+
+from . import backend, ops
+from .core import Tensor, _wrap, tensor
+
+
+def _as_tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else tensor(x)
+
+
+# ---- activations and normalizations (differentiable) ----
+
+
+def relu(data) -> Tensor:
+    """max(data, 0) elementwise (MXNet's npx.relu)."""
+    return ops.relu(_as_tensor(data))
+
+
+def sigmoid(data) -> Tensor:
+    """1 / (1 + exp(-data)) elementwise (MXNet's npx.sigmoid)."""
+    return ops.sigmoid(_as_tensor(data))
+
+
+def _shifted(x: Tensor, axis: int) -> Tensor:
+    """x minus its maximum along `axis`, so that exp() cannot overflow.
+
+    The shift is taken as a constant (from a detached x): softmax(x - c) = softmax(x) for any
+    c, so treating c as constant changes no derivative, of any order, and records nothing.
+    """
+    return x - x.detach().max(axis=axis, keepdims=True)
+
+
+def softmax(data, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis` (MXNet's npx.softmax without length/temperature)."""
+    e = _shifted(_as_tensor(data), axis).exp()
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def log_softmax(data, axis: int = -1) -> Tensor:
+    """x - log(sum(exp(x))) along `axis`, computed without overflow (MXNet's npx.log_softmax)."""
+    s = _shifted(_as_tensor(data), axis)
+    return s - s.exp().sum(axis=axis, keepdims=True).log()
+
+
+# ---- indexing ----
+
+
+def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, dtype="float32") -> Tensor:
+    """Rows of the identity: shape indices.shape + (depth,), float32 (MXNet's npx.one_hot).
+
+    Not differentiable (its input is integer labels). An index outside [0, depth) gives a row
+    of `off_value`, as in MXNet; float indices (MXNet's labels often are) are truncated.
+    """
+    idx = _as_tensor(indices).data
+    xp = backend.xp_of(idx)
+    hot = idx.astype("int64")[..., None] == xp.arange(depth)
+    return _wrap(xp.where(hot, on_value, off_value).astype(dtype))
+
+
+def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False) -> Tensor:
+    """data's element at `index` along `axis`, for each position of the other axes.
+
+    MXNet's npx.pick: `pick(y_hat, y)` is y_hat[i, y[i]] for each row i. Differentiable with
+    respect to `data` (an integer-array getitem). `index` has data's shape without `axis` (or
+    with it as 1); mode 'clip' clamps out-of-range indices, 'wrap' takes them modulo the size.
+    """
+    data = _as_tensor(data)
+    xp = data.xp
+    axis = axis % data.ndim
+    n = data.shape[axis]
+    idx = backend.to_device(_as_tensor(index).data, data.device).astype("int64")
+    if idx.ndim == data.ndim:           # the axis kept as 1
+        idx = idx.reshape(idx.shape[:axis] + idx.shape[axis + 1:])
+    if mode == "clip":
+        idx = xp.clip(idx, 0, n - 1)
+    elif mode == "wrap":
+        idx = idx % n
+    else:
+        raise ValueError(f"mode must be 'clip' or 'wrap', not {mode!r}")
+    others = data.shape[:axis] + data.shape[axis + 1:]
+    if idx.shape != others:
+        raise ValueError(f"pick: index of shape {idx.shape} does not fit data of shape "
+                         f"{data.shape} along axis {axis}: it needs shape {others}")
+    # An open grid over the other axes: arange(s) shaped to broadcast along its own axis
+    grid = [xp.arange(s).reshape((1,) * i + (s,) + (1,) * (len(others) - i - 1))
+            for i, s in enumerate(others)]
+    out = data[tuple(grid[:axis]) + (idx,) + tuple(grid[axis:])]
+    return out.reshape(out.shape[:axis] + (1,) + out.shape[axis:]) if keepdims else out
+
+
+# ---- devices ----
+
+
+class Device(str):
+    """A device named as MXNet names it, cpu(0) or gpu(i), usable wherever a device goes.
+
+    Its value is the engine's name ('cpu', 'cuda:i'), so `device=npx.gpu(0)` and
+    `t.device == npx.cpu()` work; it prints as MXNet's Context. Two Devices compare as MXNet's
+    Contexts do (type and id); all CPU ids name the one host device.
+    """
+
+    def __new__(cls, device_type: str, device_id: int = 0):
+        if device_type not in ("cpu", "gpu"):
+            raise ValueError(f"device_type must be 'cpu' or 'gpu', not {device_type!r}")
+        value = "cpu" if device_type == "cpu" else f"cuda:{int(device_id)}"
+        self = super().__new__(cls, value)
+        self.device_type, self.device_id = device_type, int(device_id)
+        return self
+
+    def __repr__(self) -> str:
+        return f"{self.device_type}({self.device_id})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, Device):
+            return (self.device_type, self.device_id) == (other.device_type, other.device_id)
+        return str.__eq__(self, other)
+
+    def __ne__(self, other) -> bool:
+        return not self == other
+
+    __hash__ = str.__hash__
+
+
+def cpu(device_id: int = 0) -> Device:
+    """The host (MXNet's npx.cpu()); prints as cpu(0)."""
+    return Device("cpu", device_id)
+
+
+def gpu(device_id: int = 0) -> Device:
+    """GPU `device_id` (MXNet's npx.gpu(i)): 'cuda:i' to the engine, gpu(i) when printed.
+
+    As in MXNet, naming a GPU does not check it exists; using it does (mg.DeviceError).
+    """
+    return Device("gpu", device_id)
+
+
+def num_gpus() -> int:
+    """How many GPUs the engine can use (0 without CuPy or a GPU)."""
+    return backend.cuda_device_count()
+
+
+def waitall() -> None:
+    """Wait until every GPU has finished its queued work (MXNet's npx.waitall)."""
+    for i in range(num_gpus()):
+        backend.synchronize(f"cuda:{i}")
+
+
+def set_np(shape: bool = True, array: bool = True, dtype: bool = False) -> None:
+    """Accepted and ignored: microgradnd always has the NumPy semantics MXNet switches on here."""
+
+
+class _Random:
+    """The `npx.random` namespace."""
+
+    @staticmethod
+    def seed(seed: int) -> None:
+        """Seed the generators behind np.random (the same as np.random.seed)."""
+        backend.seed(seed)
+
+    def __repr__(self) -> str:
+        return "<microgradnd.npx.random: seed>"
+
+
+random = _Random()
