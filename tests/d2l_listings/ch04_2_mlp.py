@@ -9,7 +9,7 @@ import synthetic
 
 synthetic.headless()
 NUM_EPOCHS = synthetic.knob("NUM_EPOCHS", 3)      # the book trains 10
-N_TRAIN = synthetic.knob("N_TRAIN", 3000)
+N_TRAIN = synthetic.knob("N_TRAIN", 10000)
 N_TEST = synthetic.knob("N_TEST", 1000)
 
 # ---- the book: import line changed ----

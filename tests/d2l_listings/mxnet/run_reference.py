@@ -25,7 +25,9 @@ REFERENCE_ENV = {"D2L_SAME_RANDOM": "1", "D2L_NUM_EPOCHS": "2", "D2L_AIRFOIL_ROW
                  "D2L_N_LINES": "80"}
 PER_LISTING = {"ch08_5_rnn": {"D2L_NUM_EPOCHS": "20"}, "ch09_1_gru": {"D2L_NUM_EPOCHS": "20"},
                "ch09_2_lstm": {"D2L_NUM_EPOCHS": "20"}, "ch04_5_weight_decay":
-               {"D2L_NUM_EPOCHS": "100"}}
+               {"D2L_NUM_EPOCHS": "100"},
+               "ch04_2_mlp": {"D2L_NUM_EPOCHS": "3", "D2L_N_TRAIN": "10000"},
+               "ch04_6_dropout": {"D2L_NUM_EPOCHS": "3", "D2L_N_TRAIN": "10000"}}
 # What each listing prints that depends on the engine's arithmetic (timings excluded).
 PRINTED = r"^(epoch \d+, x.*|perplexity [\d.]+|loss: [\d.]+|L2 norm of w: .*)"
 
