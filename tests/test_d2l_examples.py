@@ -1,4 +1,4 @@
-"""Smoke tests of the issue-12 examples in --synthetic mode (no download): loss falls, accuracy rises.
+"""Smoke tests of the issue-12 examples in --synthetic mode: loss falls, accuracy rises.
 
 Each runs as a learner would, from the repository root, with tiny sizes; the full-size numbers
 are in each example's docstring.
