@@ -12,7 +12,7 @@ suite: CI has no MXNet.
 """
 import argparse
 import json
-import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -47,8 +47,10 @@ def main() -> None:
                           "printed": [m if isinstance(m, str) else m[0]
                                       for m in r.lines(PRINTED)],
                           "result": r.result}
-    expected["_engine"] = {"mxnet": "1.9.1", "d2l": "0.17.6",
-                           "python": platform.python_version()}
+    version = subprocess.run([args.python, "-c", "import platform, mxnet; print("
+                              "platform.python_version(), mxnet.__version__)"],
+                             capture_output=True, text=True).stdout.split()
+    expected["_engine"] = {"python": version[0], "mxnet": version[1], "d2l": "0.17.6"}
     out.write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
 
 
