@@ -1,0 +1,259 @@
+"""Stand-ins the book's listings need outside a notebook and offline: data, plots, gluon's loss.
+
+Plain NumPy and the standard library only, so the same module serves a listing under microgradnd
+and under MXNet 1.9.1 (mxnet/run_reference.py): both engines see identical data. Nothing here is
+the book's code; each listing calls it from a prelude marked as such.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sys
+import tempfile
+import types
+
+import numpy
+
+# ---- knobs and the notebook environment ----
+
+
+def knob(name: str, default):
+    """A size or epoch count, overridable by the environment variable D2L_<name>."""
+    return type(default)(os.environ.get("D2L_" + name, default))
+
+
+SAME_RANDOM = knob("SAME_RANDOM", 0) == 1   # draw initial parameters with NumPy, for MXNet parity
+
+
+def headless() -> None:
+    """Plots go to matplotlib's Agg backend; IPython's display is a no-op when IPython is absent."""
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import matplotlib
+    matplotlib.use("Agg")
+    try:
+        import IPython.display  # noqa: F401
+    except ImportError:        # the book imports `from IPython import display` for its Animator
+        display = types.ModuleType("IPython.display")
+        display.display = lambda *args, **kwargs: None
+        display.clear_output = lambda *args, **kwargs: None
+        display.set_matplotlib_formats = lambda *args, **kwargs: None
+        ipython = types.ModuleType("IPython")
+        ipython.display = display
+        sys.modules.setdefault("IPython", ipython)
+        sys.modules.setdefault("IPython.display", display)
+    seed = knob("SEED", 0)
+    random.seed(seed)
+    numpy.random.seed(seed)
+
+
+def engine(np) -> str:
+    """'mxnet' or 'microgradnd', from the `np` module a listing imported."""
+    return "mxnet" if np.__name__.startswith("mxnet") else "microgradnd"
+
+
+def report(**values) -> None:
+    """Print one `RESULT {json}` line: `values` plus every curve the listing plotted."""
+    import matplotlib.pyplot as plt
+    curves = []
+    for num in plt.get_fignums():
+        for ax in plt.figure(num).axes:
+            for line in ax.get_lines():
+                ys = numpy.asarray(line.get_ydata(), dtype=float).ravel()
+                if 0 < len(ys) <= 1000:
+                    curves.append([round(float(y), 6) for y in ys])
+    values["curves"] = curves
+    print("RESULT " + json.dumps(values, default=float))
+
+
+def as_float(x) -> float:
+    """A Python float from a scalar array of either engine."""
+    return float(x.asnumpy() if hasattr(x, "asnumpy") else x)
+
+
+# ---- gluon: the one piece of it the from-scratch chapters call ----
+
+
+def gluon_for(np, npx):
+    """MXNet's gluon under MXNet; otherwise the loss (and the classes `isinstance` tests) it uses.
+
+    §4.2, §4.6 and §8.5 take `gluon.loss.SoftmaxCrossEntropyLoss()`; §3.6 and §8.5 test
+    `isinstance(updater, gluon.Trainer)` / `isinstance(net, gluon.Block)`, false for their nets.
+    """
+    if engine(np) == "mxnet":
+        from mxnet import gluon
+        return gluon
+
+    class SoftmaxCrossEntropyLoss:
+        """Per-example -log softmax(pred)[label], as gluon's (its mean over one picked value)."""
+
+        def __call__(self, pred, label):
+            return -npx.pick(npx.log_softmax(pred), label)
+
+    class Block:
+        pass
+
+    class Trainer:
+        pass
+
+    return types.SimpleNamespace(loss=types.SimpleNamespace(
+        SoftmaxCrossEntropyLoss=SoftmaxCrossEntropyLoss), Block=Block, Trainer=Trainer)
+
+
+# ---- minibatches from NumPy arrays, identical for both engines ----
+
+
+class ArrayLoader:
+    """Minibatches of NumPy arrays as engine arrays, shuffled by a seeded NumPy generator."""
+
+    def __init__(self, np, arrays, batch_size: int, shuffle: bool, seed: int = 0):
+        self.np, self.arrays, self.batch_size, self.shuffle = np, arrays, batch_size, shuffle
+        self.rng = numpy.random.RandomState(seed)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.arrays[0]) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.arrays[0])
+        order = self.rng.permutation(n) if self.shuffle else numpy.arange(n)
+        for i in range(0, n, self.batch_size):
+            idx = order[i:i + self.batch_size]
+            yield tuple(self.np.array(a[idx], dtype=a.dtype) for a in self.arrays)
+
+
+def _host(x) -> numpy.ndarray:
+    return x.asnumpy() if hasattr(x, "asnumpy") else numpy.asarray(x)
+
+
+def same_random(np, d2l, seed: int = 0) -> None:
+    """With D2L_SAME_RANDOM=1: NumPy draws the initial parameters and orders the minibatches.
+
+    Both engines then start from the same weights and see the same batches, so their printed
+    numbers can be compared; without the variable each engine uses its own generator.
+    """
+    if not SAME_RANDOM:
+        return
+    rng = numpy.random.RandomState(seed)
+
+    def normal(loc=0.0, scale=1.0, size=None, dtype=None, ctx=None, **kwargs):
+        out = np.array(numpy.asarray(rng.normal(loc, scale, size), dtype=numpy.float32),
+                       dtype="float32")
+        return out if ctx is None else out.as_in_context(ctx)
+
+    def load_array(data_arrays, batch_size, is_train=True):
+        return ArrayLoader(np, [_host(a) for a in data_arrays], batch_size, is_train, seed)
+
+    np.random.normal = normal
+    d2l.load_array = load_array
+
+
+# ---- Fashion-MNIST (§3.5): 28x28 grey images in 10 classes ----
+
+
+def fashion_mnist_arrays(n_train: int, n_test: int, seed: int = 0):
+    """(X_train, y_train, X_test, y_test): float32 (n, 1, 28, 28) in [0, 1], int32 labels.
+
+    Each class is a fixed random pattern of bright pixels under uniform noise: learnable by a
+    linear model, far from trivial at initialization (accuracy starts near 0.1).
+    """
+    rng = numpy.random.RandomState(seed)
+    patterns = (rng.uniform(size=(10, 784)) < 0.25).astype(numpy.float32)
+
+    def draw(n):
+        y = rng.randint(0, 10, n).astype(numpy.int32)
+        X = 0.5 * patterns[y] + rng.uniform(0, 0.5, (n, 784)).astype(numpy.float32)
+        return X.reshape(n, 1, 28, 28).astype(numpy.float32), y
+
+    X_train, y_train = draw(n_train)
+    X_test, y_test = draw(n_test)
+    return X_train, y_train, X_test, y_test
+
+
+def patch_fashion_mnist(d2l, np, n_train: int, n_test: int, seed: int = 0) -> None:
+    """d2l.load_data_fashion_mnist returns loaders over the synthetic set (shapes as the book's)."""
+    X_train, y_train, X_test, y_test = fashion_mnist_arrays(n_train, n_test, seed)
+
+    def load_data_fashion_mnist(batch_size, resize=None):
+        return (ArrayLoader(np, [X_train, y_train], batch_size, True, seed),
+                ArrayLoader(np, [X_test, y_test], batch_size, False, seed))
+
+    d2l.load_data_fashion_mnist = load_data_fashion_mnist
+
+
+# ---- The Time Machine (§8.2-8.3): lower-case letters and spaces ----
+
+WORDS = ("the time traveller said it was a machine for travelling through time and we "
+         "looked at him in the dim light of the lamp as he held the little thing in his "
+         "hand you see he said it is very simple and very clear").split()
+
+
+def time_machine_lines(n_lines: int, seed: int = 0) -> list[str]:
+    """Lines of text from a first-order word chain over WORDS: structure a char RNN can learn."""
+    rng = numpy.random.RandomState(seed)
+    follow = {w: [WORDS[(i + 1) % len(WORDS)], WORDS[(i + 7) % len(WORDS)]]
+              for i, w in enumerate(WORDS)}
+    word, lines = "the", []
+    for _ in range(n_lines):
+        line = []
+        for _ in range(8):
+            line.append(word)
+            word = follow[word][rng.randint(0, 2)] if rng.uniform() < 0.9 else "time"
+        lines.append(" ".join(line))
+    return lines
+
+
+def patch_time_machine(d2l, n_lines: int, seed: int = 0) -> None:
+    """d2l.load_data_time_machine reads the synthetic text with the book's own pipeline.
+
+    Tokenizing, the vocabulary and the two samplers are d2l's (§8.2-8.3), as in its
+    SeqDataLoader; only `read_time_machine`'s download is replaced.
+    """
+    lines = time_machine_lines(n_lines, seed)
+
+    class SeqDataLoader:
+        def __init__(self, batch_size, num_steps, use_random_iter, max_tokens):
+            tokens = d2l.tokenize(lines, "char")
+            self.vocab = d2l.Vocab(tokens)
+            self.corpus = [self.vocab[token] for line in tokens for token in line]
+            if max_tokens > 0:
+                self.corpus = self.corpus[:max_tokens]
+            self.data_iter_fn = (d2l.seq_data_iter_random if use_random_iter
+                                 else d2l.seq_data_iter_sequential)
+            self.batch_size, self.num_steps = batch_size, num_steps
+
+        def __iter__(self):
+            return self.data_iter_fn(self.corpus, self.batch_size, self.num_steps)
+
+    def load_data_time_machine(batch_size, num_steps, use_random_iter=False, max_tokens=10000):
+        data_iter = SeqDataLoader(batch_size, num_steps, use_random_iter, max_tokens)
+        return data_iter, data_iter.vocab
+
+    d2l.load_data_time_machine = load_data_time_machine
+
+
+# ---- airfoil self-noise (§11.5): 1503 rows, 5 features and a target, tab-separated ----
+
+
+def airfoil_rows(n: int = 1503, seed: int = 0) -> numpy.ndarray:
+    """(n, 6) float32: feature scales like NASA's file; the target is linear in them plus noise."""
+    rng = numpy.random.RandomState(seed)
+    X = numpy.stack([rng.choice([200, 500, 1000, 2000, 4000, 8000], n).astype(float),
+                     rng.uniform(0, 22, n), rng.choice([0.0254, 0.1016, 0.2286, 0.3048], n),
+                     rng.choice([31.7, 39.6, 55.5, 71.3], n), rng.uniform(0.0004, 0.058, n)], 1)
+    Z = (X - X.mean(0)) / X.std(0)
+    y = 125 + 7 * (Z @ numpy.array([-0.6, -0.3, -0.4, 0.3, -0.2]) + 0.7 * rng.normal(size=n))
+    return numpy.concatenate([X, y[:, None]], 1).astype(numpy.float32)
+
+
+def patch_airfoil(d2l, n: int, seed: int = 0) -> None:
+    """d2l.download('airfoil') returns a synthetic file in the real format (tab-separated)."""
+    path = os.path.join(tempfile.mkdtemp(prefix="d2l-airfoil-"), "airfoil_self_noise.dat")
+    numpy.savetxt(path, airfoil_rows(n, seed), delimiter="\t", fmt="%.6g")
+    if not hasattr(d2l, "DATA_HUB"):
+        d2l.DATA_HUB = {}
+    if not hasattr(d2l, "DATA_URL"):
+        d2l.DATA_URL = "http://d2l-data.s3-accelerate.amazonaws.com/"
+    download = getattr(d2l, "download", None)
+    d2l.download = lambda name, *args, **kwargs: (
+        path if name == "airfoil" else download(name, *args, **kwargs))

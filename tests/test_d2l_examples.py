@@ -1,0 +1,82 @@
+"""Smoke tests of the issue-12 examples in --synthetic mode: loss falls, accuracy rises.
+
+Each runs as a learner would, from the repository root, with tiny sizes; the full-size numbers
+are in each example's docstring.
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("microgradnd.npx", reason="the examples use npx (issue 12)")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(script: str, *flags: str) -> str:
+    """Run examples/<script> with `flags`; return its stdout (failing on a non-zero exit)."""
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / script), *flags],
+                          cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"},
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def epochs(out: str) -> list[tuple[float, float, float]]:
+    """(loss, train acc, test acc) of each `epoch N, loss X, train acc Y, test acc Z` line."""
+    found = re.findall(r"^epoch \d+, loss (\S+), train acc (\S+), test acc (\S+)$", out, re.M)
+    assert found, out
+    return [tuple(map(float, m)) for m in found]
+
+
+@pytest.mark.parametrize("script, flags", [
+    ("softmax_regression.py", ["--epochs", "3"]),
+    ("mlp.py", ["--epochs", "3", "--hiddens", "64", "--lr", "0.5"]),
+    ("dropout.py", ["--epochs", "3", "--hiddens", "64"]),
+])
+def test_classifiers_learn_the_synthetic_fashion_mnist(script, flags):
+    rows = epochs(run(script, "--synthetic", *flags))
+    assert len(rows) == 3
+    assert rows[-1][0] < rows[0][0]                 # the loss falls
+    assert rows[-1][2] > 0.5                        # test accuracy well above chance (0.1)
+
+
+def test_softmax_regression_starts_at_chance_and_prints_predictions():
+    out = run("softmax_regression.py", "--synthetic", "--epochs", "1")
+    before = float(re.search(r"^accuracy before training (\S+)$", out, re.M).group(1))
+    assert before < 0.3
+    assert re.search(r"^true: (\S+ ?){6}$", out, re.M) and re.search(r"^pred: ", out, re.M)
+
+
+def test_dropout_layer_prints_the_books_three_cases():
+    out = run("dropout.py", "--synthetic", "--epochs", "1", "--hiddens", "16")
+    assert "15." in out.split("\n")[1]             # p = 0 keeps arange(16) as it is
+    assert out.count("0.") >= 16                    # p = 1 zeroes everything
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_char_rnn_perplexity_falls(cell):
+    out = run("rnn.py", "--synthetic", "--cell", cell, "--epochs", "10", "--report", "2",
+              "--hiddens", "64")
+    ppl = [float(x) for x in re.findall(r"^epoch \d+, perplexity (\S+)$", out, re.M)]
+    assert len(ppl) == 5 and ppl[-1] < ppl[0]
+    assert re.search(r"^perplexity \S+, \S+ tokens/sec on cpu\(0\)$", out, re.M)
+    assert re.search(r"^time traveller.{50}$", out, re.M)
+
+
+def test_optimizers_converge_on_the_2d_function_and_the_airfoil_data(tmp_path):
+    png = tmp_path / "traces.png"
+    out = run("optimizers.py", "--synthetic", "--plot", str(png))
+    ends = re.findall(r"^(\w+): epoch 20, x1: (\S+), x2: (\S+)$", out, re.M)
+    assert [name for name, *_ in ends] == ["gd", "momentum", "adagrad", "rmsprop"]
+    start = 0.1 * 5 ** 2 + 2 * 2 ** 2
+    for name, x1, x2 in ends:
+        assert 0.1 * float(x1) ** 2 + 2 * float(x2) ** 2 < start / 2, name
+    losses = dict(re.findall(r"^(\w+): loss: (\S+),", out, re.M))
+    assert sorted(losses) == sorted(["sgd", "momentum", "adagrad", "rmsprop", "adadelta",
+                                     "adam", "yogi"])
+    assert all(float(v) < 0.35 for v in losses.values())    # from about 0.5 at w = 0
+    assert png.read_bytes()[:4] == b"\x89PNG"
