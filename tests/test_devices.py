@@ -366,8 +366,29 @@ def test_gradient_of_a_mean_keeps_float32(device):
 def test_only_backend_imports_cupy():
     package = Path(mg.__file__).parent
     pattern = re.compile(r"^\s*(import|from)\s+cupy|import_module\(\"cupy", re.MULTILINE)
-    users = sorted(p.name for p in package.glob("*.py") if pattern.search(p.read_text()))
+    modules = sorted(package.rglob("*.py"))             # sub-packages (ops/) included
+    assert package / "ops" / "apply.py" in modules
+    users = [p.relative_to(package).as_posix() for p in modules if pattern.search(p.read_text())]
     assert users == ["backend.py"]
+
+
+@pytest.mark.parametrize("module", sorted(
+    p.relative_to(Path(mg.__file__).parent.parent).with_suffix("").as_posix().replace("/", ".")
+    .removesuffix(".__init__") for p in Path(mg.__file__).parent.rglob("*.py")))
+def test_each_module_imports_first_in_a_fresh_interpreter(module):
+    """No import order of the package's modules breaks it: the only circle (Tensor <-> ops)
+    holds by module references resolved at call time, and nothing imports at the bottom."""
+    package = Path(mg.__file__).parent
+    code = (  # the package's __init__ is skipped, so `module` really is imported first
+        "import importlib, sys, types\n"
+        f"pkg = types.ModuleType('microgradnd'); pkg.__path__ = [{str(package)!r}]\n"
+        "sys.modules['microgradnd'] = pkg\n"
+        f"importlib.import_module({module!r})\n"
+        "from microgradnd.core import tensor\n"
+        "print(float((tensor([1.0, 2.0]) * 3).sum()))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(mg.__file__).parent.parent)
+    assert out.returncode == 0 and out.stdout.strip() == "9.0", out.stderr
 
 
 def test_importing_microgradnd_does_not_import_cupy():
