@@ -22,6 +22,40 @@ __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "p
 # ---- the backward walk ----
 
 
+def _freed_error(node) -> GraphError:
+    return GraphError(
+        f"backward through '{node.name}' (output shape {node.out_shape}) a second "
+        "time: its saved values were freed by the first backward. Pass "
+        "retain_graph=True to the first backward to differentiate twice")
+
+
+def _check_versions(node, out):
+    """Refuse to use a saved tensor that was changed in place after it was recorded.
+
+    Returns the node's inputs as they were when it ran: `t[i] = v` inside record() gives t
+    a new history (Tensor.__setitem__), and a consumer of the old t sends its gradient there.
+    """
+    inputs = list(node.inputs)
+    for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
+        if v is None or x._version == v:
+            continue
+        if node.op.reads_inputs:
+            raise GraphError(
+                f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
+                f"'{node.name}' recorded it (version {v} -> {x._version}); its gradient would "
+                "be wrong. Compute a new tensor instead of updating this one in place, or "
+                "update it only after backward")
+        while not x.is_leaf and x._node.seq > node.seq:     # rebound by a later update
+            x = x._node.op.replaced(x._node)
+        inputs[i] = x
+    if node.op.saves_output and out._version != 0:
+        raise GraphError(
+            f"the output (shape {out.shape}) of '{node.name}' was modified in place (directly "
+            "or through a tensor sharing its memory: a view, detach()), but its backward needs "
+            "the original value: compute a new tensor instead, or modify it after backward")
+    return tuple(inputs)
+
+
 def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     """Send gradients from `heads` back to the leaves; return {id(leaf): [leaf, grad]}.
 
@@ -106,40 +140,6 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     return leaves
 
 
-def _freed_error(node) -> GraphError:
-    return GraphError(
-        f"backward through '{node.name}' (output shape {node.out_shape}) a second "
-        "time: its saved values were freed by the first backward. Pass "
-        "retain_graph=True to the first backward to differentiate twice")
-
-
-def _check_versions(node, out):
-    """Refuse to use a saved tensor that was changed in place after it was recorded.
-
-    Returns the node's inputs as they were when it ran: `t[i] = v` inside record() gives t
-    a new history (Tensor.__setitem__), and a consumer of the old t sends its gradient there.
-    """
-    inputs = list(node.inputs)
-    for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
-        if v is None or x._version == v:
-            continue
-        if node.op.reads_inputs:
-            raise GraphError(
-                f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
-                f"'{node.name}' recorded it (version {v} -> {x._version}); its gradient would "
-                "be wrong. Compute a new tensor instead of updating this one in place, or "
-                "update it only after backward")
-        while not x.is_leaf and x._node.seq > node.seq:     # rebound by a later update
-            x = x._node.op.replaced(x._node)
-        inputs[i] = x
-    if node.op.saves_output and out._version != 0:
-        raise GraphError(
-            f"the output (shape {out.shape}) of '{node.name}' was modified in place (directly "
-            "or through a tensor sharing its memory: a view, detach()), but its backward needs "
-            "the original value: compute a new tensor instead, or modify it after backward")
-    return tuple(inputs)
-
-
 # ---- backward and grad: the walk, seeded, and what is done with its result ----
 
 
@@ -204,6 +204,21 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
     with _grad_lock:
         for x, g in leaves.values():
             _store_grad(x, g, create_graph)
+
+
+class _recording_as:
+    """Set recording on or off for the duration of a block (storing a create_graph `.grad`)."""
+
+    def __init__(self, on: bool):
+        self.on = on
+
+    def __enter__(self):
+        self._saved = state.recording
+        state.recording = self.on
+
+    def __exit__(self, *exc):
+        state.recording = self._saved
+        return False
 
 
 def _store_grad(x, g, create_graph):
@@ -356,18 +371,3 @@ def set_training(train_mode: bool) -> bool:
     """Set what is_training() says (MXNet); returns the previous state."""
     previous, state.training = state.training, bool(train_mode)
     return previous
-
-
-class _recording_as:
-    """Set recording on or off for the duration of a block (storing a create_graph `.grad`)."""
-
-    def __init__(self, on: bool):
-        self.on = on
-
-    def __enter__(self):
-        self._saved = state.recording
-        state.recording = self.on
-
-    def __exit__(self, *exc):
-        state.recording = self._saved
-        return False

@@ -7,8 +7,6 @@ one; the families (arithmetic.py, elementwise.py, ...) define the ops themselves
 """
 from __future__ import annotations
 
-import builtins
-
 import numpy
 
 from .. import backend, core
@@ -45,9 +43,6 @@ class Op:
                               "must be equal or one of them 1; reshape one of them to fit")
         return e    # not about shapes: NumPy's own complaint (an int ** a negative int)
 
-    def __repr__(self):
-        return self.name
-
 
 def requires_grad(x) -> bool:
     """Does x enter a new recording as something that wants a gradient?
@@ -68,65 +63,6 @@ def record(op, out, inputs, args) -> None:
     tape = state.tape
     if tape is not None:
         tape.nodes.append(node)
-
-
-def unary(op, x, *args):
-    """Run a one-input op; record it when recording and x requires a gradient."""
-    try:
-        out = core._wrap(op.forward(x.data, *args))
-    except ValueError as e:
-        _refuse_other_gpu(e)
-        raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
-    # requires_grad(x), inlined: this runs once per op
-    if state.recording and (x._req is not None or (
-            x._node is not None and x._node.inputs is not None)):
-        out._node = node = Node(op, (x,), args, _ONE_INPUT, (x._vc[0],), out.data)
-        tape = state.tape
-        if tape is not None:
-            tape.nodes.append(node)
-    return out
-
-
-_ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, none made per op
-
-
-def binary(op, a, b):
-    """Run a two-input op; either input may be a Python scalar, which keeps the tensor's dtype."""
-    Tensor = core.Tensor
-    ta, tb = type(a), type(b)
-    # Exact type tests are the cheapest check (docs/performance.md); arrays, lists, bools and
-    # subclasses take the slow path, which turns arrays and lists into constant Tensors.
-    if not ((ta is Tensor or ta is float or ta is int)
-            and (tb is Tensor or tb is float or tb is int)):
-        a, b = _operands(a, b)
-        ta = Tensor if isinstance(a, Tensor) else type(a)     # a subclass is a Tensor below
-        tb = Tensor if isinstance(b, Tensor) else type(b)
-    ad = a.data if ta is Tensor else a
-    bd = b.data if tb is Tensor else b
-    if ta is Tensor and tb is Tensor:
-        if type(ad) is not type(bd) or type(ad) is not _ndarray:   # not two NumPy arrays
-            core.check_same_device(ad, bd, op.name)
-    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
-        ad, bd = backend.weak_scalars(ad, bd)
-    try:
-        out = core._wrap(op.forward(ad, bd))
-    except ValueError as e:
-        _refuse_other_gpu(e)
-        raise op.shape_error(ad, bd, e) from None
-    if state.recording:
-        # record() and requires_grad() inlined for two inputs: the hottest lines of training
-        ra = ta is Tensor and (a._req is not None or (
-            a._node is not None and a._node.inputs is not None))
-        rb = tb is Tensor and (b._req is not None or (
-            b._node is not None and b._node.inputs is not None))
-        if ra or rb:
-            out._node = node = Node(op, (a, b), (), (ra, rb),
-                                    (a._vc[0] if ta is Tensor else None,
-                                     b._vc[0] if tb is Tensor else None), out.data)
-            tape = state.tape
-            if tape is not None:
-                tape.nodes.append(node)
-    return out
 
 
 # ---- operands that are not Tensors ----
@@ -167,7 +103,7 @@ def index_data(index):
         return index.data
     if isinstance(index, tuple):
         return tuple(i.data if isinstance(i, core.Tensor) else i for i in index)
-    if isinstance(index, list) and builtins.any(isinstance(i, core.Tensor) for i in index):
+    if isinstance(index, list) and any(isinstance(i, core.Tensor) for i in index):
         return [i.data if isinstance(i, core.Tensor) else i for i in index]
     return index
 
@@ -181,3 +117,65 @@ def _refuse_other_gpu(e: ValueError) -> None:
         raise DeviceError(f"{e}. CuPy runs every operation on its current GPU: make the "
                           "tensors' GPU current first, e.g. mg.set_default_device('cuda:1') "
                           "or `with cupy.cuda.Device(1):`") from None
+
+
+# ---- applying an op ----
+
+_ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, none made per op
+
+
+def unary(op, x, *args):
+    """Run a one-input op; record it when recording and x requires a gradient."""
+    try:
+        out = core._wrap(op.forward(x.data, *args))
+    except ValueError as e:
+        _refuse_other_gpu(e)
+        raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
+    # requires_grad(x), inlined: this runs once per op
+    if state.recording and (x._req is not None or (
+            x._node is not None and x._node.inputs is not None)):
+        out._node = node = Node(op, (x,), args, _ONE_INPUT, (x._vc[0],), out.data)
+        tape = state.tape
+        if tape is not None:
+            tape.nodes.append(node)
+    return out
+
+
+
+def binary(op, a, b):
+    """Run a two-input op; either input may be a Python scalar, which keeps the tensor's dtype."""
+    Tensor = core.Tensor
+    ta, tb = type(a), type(b)
+    # Exact type tests are the cheapest check (docs/performance.md); arrays, lists, bools and
+    # subclasses take the slow path, which turns arrays and lists into constant Tensors.
+    if not ((ta is Tensor or ta is float or ta is int)
+            and (tb is Tensor or tb is float or tb is int)):
+        a, b = _operands(a, b)
+        ta = Tensor if isinstance(a, Tensor) else type(a)     # a subclass is a Tensor below
+        tb = Tensor if isinstance(b, Tensor) else type(b)
+    ad = a.data if ta is Tensor else a
+    bd = b.data if tb is Tensor else b
+    if ta is Tensor and tb is Tensor:
+        if type(ad) is not type(bd) or type(ad) is not _ndarray:   # not two NumPy arrays
+            core.check_same_device(ad, bd, op.name)
+    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
+        ad, bd = backend.weak_scalars(ad, bd)
+    try:
+        out = core._wrap(op.forward(ad, bd))
+    except ValueError as e:
+        _refuse_other_gpu(e)
+        raise op.shape_error(ad, bd, e) from None
+    if state.recording:
+        # record() and requires_grad() inlined for two inputs: the hottest lines of training
+        ra = ta is Tensor and (a._req is not None or (
+            a._node is not None and a._node.inputs is not None))
+        rb = tb is Tensor and (b._req is not None or (
+            b._node is not None and b._node.inputs is not None))
+        if ra or rb:
+            out._node = node = Node(op, (a, b), (), (ra, rb),
+                                    (a._vc[0] if ta is Tensor else None,
+                                     b._vc[0] if tb is Tensor else None), out.data)
+            tape = state.tape
+            if tape is not None:
+                tape.nodes.append(node)
+    return out
