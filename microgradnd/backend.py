@@ -235,7 +235,8 @@ def sum_to(x, shape: tuple):
     axes = tuple(range(lead)) + tuple(
         lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1)
     if axes:
-        x = reduce_sum(x, axes, True)
+        # reduce_sum inlined for NumPy: the walk runs this for every broadcast gradient
+        x = x.sum(axis=axes, keepdims=True) if type(x) is _ndarray else reduce_sum(x, axes, True)
     return x.reshape(shape) if lead else x
 
 
