@@ -206,7 +206,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 - NumPy'
     else:
         axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
         matrix = len(axes) == 2
-    if len(axes) > 2 or (ord is not None and axis is None and x.ndim > 2):
+    if len(axes) > 2 and (axis is not None or ord is not None):
         raise ShapeError(f"norm of a tensor of shape {x.shape}: ord={ord!r} needs a vector "
                          "or a matrix (give axis)")
     if matrix and ord not in (None, "fro"):
