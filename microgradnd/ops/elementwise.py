@@ -351,8 +351,8 @@ class Clip(Op):
     """x limited to [lo, hi] (a bound may be None): min(max(x, lo), hi), as NumPy.
 
     The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp). A bound
-    that is a Tensor gets the gradient where it is the answer: lo where x < lo, hi where
-    x > hi, and hi everywhere when lo > hi (then every element is hi), as PyTorch.
+    that is a Tensor gets it where it is the answer, as PyTorch: lo where x < lo < hi, hi
+    where x > hi or lo > hi (then every element is hi); where x < lo == hi, neither does.
     """
 
     name = "clip"
@@ -372,14 +372,17 @@ class Clip(Op):
         no = xp.zeros((), bool)     # an absent bound is never the answer
         below = no if lo is None else xp.asarray(xd < lod)
         above = no if hi is None else xp.asarray(xd > hid)
-        crossed = no if lo is None or hi is None else xp.asarray(lod > hid)
+        inside = ~(below | above)
+        if lo is not None and hi is not None:
+            below = below & xp.asarray(lod < hid)
+            above = above | xp.asarray(lod > hid)
         gx = glo = ghi = None
         if need_x:
-            gx = g * _constant(~(below | above), g)
+            gx = g * _constant(inside, g)
         if need_lo:
-            glo = g * _constant(below & ~crossed, g)
+            glo = g * _constant(below, g)
         if need_hi:
-            ghi = g * _constant(above | crossed, g)
+            ghi = g * _constant(above, g)
         return gx, glo, ghi
 
 
