@@ -56,8 +56,8 @@ def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.sum
 
 def _share_of_extremes(xd, axis, best):
     """1/k at each of the k elements equal to best(x) over `axis`, 0 elsewhere (an array)."""
-    mask = xd == best(xd, axis=axis, keepdims=True)    # out is not kept: recomputed
-    return (mask / mask.sum(axis=axis, keepdims=True)).astype(xd.dtype, copy=False)
+    mask = (xd == best(xd, axis=axis, keepdims=True)).astype(xd.dtype)   # out is not kept
+    return mask / backend.reduce_sum(mask, axis, True)
 
 
 class Max(Op):
