@@ -56,8 +56,10 @@ def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.sum
 
 def _share_of_extremes(xd, axis, best):
     """1/k at each of the k elements equal to best(x) over `axis`, 0 elsewhere (an array)."""
-    mask = (xd == best(xd, axis=axis, keepdims=True)).astype(xd.dtype)   # out is not kept
-    return mask / backend.reduce_sum(mask, axis, True)
+    # counted in float32 at least: 70,000 float16 ties would count to inf (tinygrad #12296)
+    mask = (xd == best(xd, axis=axis, keepdims=True)).astype(    # out is not kept: recomputed
+        numpy.float32 if xd.dtype == numpy.float16 else xd.dtype)
+    return (mask / backend.reduce_sum(mask, axis, True)).astype(xd.dtype, copy=False)
 
 
 class Max(Op):
