@@ -271,43 +271,7 @@ class Tensor:
             raise _update_error(self, index, value, e) from None
         self._bump_version()
 
-    # ---- differentiable methods ----
-
-    def __getitem__(self, index) -> Tensor:
-        return ops.getitem(self, index)
-
-    def dot(self, other) -> Tensor:
-        return ops.dot(self, other)
-
-    def matmul(self, other) -> Tensor:
-        return ops.binary(ops.MatMul, self, other)
-
-    def reshape(self, *shape, order: str = "C") -> Tensor:
-        if order != "C":        # numpy.reshape(t, shape) passes order='C'
-            raise ValueError(f"reshape supports only order='C' (row-major), got {order!r}")
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = shape[0]
-        return ops.reshape(self, tuple(shape))
-
-    def transpose(self, *axes) -> Tensor:
-        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-            axes = axes[0]      # t.transpose((1, 0)), and numpy.transpose(t)'s None
-        return ops.transpose(self, tuple(axes) if axes else None)
-
-    @property
-    def T(self) -> Tensor:
-        return ops.transpose(self)
-
-    # dtype= and out= are what numpy.sum(t), numpy.mean(t) and numpy.max(t) pass on to us.
-
-    def sum(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
-        return ops.sum(_reduction_input(self, dtype, out), axis, keepdims)
-
-    def mean(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
-        return ops.mean(_reduction_input(self, dtype, out), axis, keepdims)
-
-    def max(self, axis=None, keepdims: bool = False, out=None) -> Tensor:
-        return ops.max(_reduction_input(self, None, out), axis, keepdims)
+    # ---- elementwise math (ops/elementwise.py) ----
 
     def exp(self) -> Tensor:
         return ops.exp(self)
@@ -318,10 +282,18 @@ class Tensor:
     def sqrt(self) -> Tensor:
         return ops.sqrt(self)
 
+    def square(self) -> Tensor:
+        """x²."""
+        return ops.square(self)
+
     def abs(self) -> Tensor:
         return ops.abs(self)
 
     __abs__ = abs
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element; its gradient is 0."""
+        return ops.sign(self)
 
     def tanh(self) -> Tensor:
         return ops.tanh(self)
@@ -338,11 +310,116 @@ class Tensor:
     def cos(self) -> Tensor:
         return ops.cos(self)
 
+    def sinh(self) -> Tensor:
+        return ops.sinh(self)
+
+    def cosh(self) -> Tensor:
+        return ops.cosh(self)
+
+    def clip(self, a_min=None, a_max=None, out=None) -> Tensor:
+        """The values limited to [a_min, a_max] (either may be None); gradient 1 inside,
+        bounds included, 0 outside."""
+        if out is not None:
+            raise TypeError("out= is not supported: clip of a Tensor returns a new Tensor")
+        return ops.clip(self, a_min, a_max)
+
+    # ---- shapes (ops/shapes.py) and indexing (ops/indexing.py) ----
+
+    def reshape(self, *shape, order: str = "C") -> Tensor:
+        if order != "C":        # numpy.reshape(t, shape) passes order='C'
+            raise ValueError(f"reshape supports only order='C' (row-major), got {order!r}")
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return ops.reshape(self, tuple(shape))
+
+    def expand_dims(self, axis) -> Tensor:
+        """A view with a new size-1 axis at `axis` (MXNet's method, NumPy's function)."""
+        return ops.expand_dims(self, axis)
+
+    def squeeze(self, axis=None) -> Tensor:
+        """A view without the size-1 axes (those of `axis` only, when given)."""
+        return ops.squeeze(self, axis)
+
+    def flatten(self) -> Tensor:
+        """The values as a 1-D tensor (a copy, as NumPy's and MXNet's flatten)."""
+        return ops.flatten(self)
+
+    def transpose(self, *axes) -> Tensor:
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]      # t.transpose((1, 0)), and numpy.transpose(t)'s None
+        return ops.transpose(self, tuple(axes) if axes else None)
+
+    @property
+    def T(self) -> Tensor:
+        return ops.transpose(self)
+
+    def __getitem__(self, index) -> Tensor:
+        return ops.getitem(self, index)
+
+    # ---- reductions (ops/reductions.py) ----
+    # dtype= and out= are what numpy.sum(t), numpy.std(t) & co. pass on to these methods.
+
+    def sum(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
+        return ops.sum(_reduction_input(self, dtype, out), axis, keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
+        return ops.mean(_reduction_input(self, dtype, out), axis, keepdims)
+
+    def max(self, axis=None, keepdims: bool = False, out=None) -> Tensor:
+        return ops.max(_reduction_input(self, None, out), axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False, out=None) -> Tensor:
+        """The smallest element over `axis`; ties share the gradient."""
+        return ops.min(_reduction_input(self, None, out), axis, keepdims)
+
+    def var(self, axis=None, dtype=None, out=None, ddof: int = 0,
+            keepdims: bool = False) -> Tensor:
+        """The variance over `axis`: mean squared deviation (divided by count - ddof)."""
+        return ops.var(_reduction_input(self, dtype, out), axis, ddof, keepdims)
+
+    def std(self, axis=None, dtype=None, out=None, ddof: int = 0,
+            keepdims: bool = False) -> Tensor:
+        """The standard deviation over `axis`, √var; its gradient is 0 where it is 0."""
+        return ops.std(_reduction_input(self, dtype, out), axis, ddof, keepdims)
+
+    def cumsum(self, axis=None, dtype=None, out=None) -> Tensor:
+        """Running sums along `axis` (of the flattened values when None); differentiable."""
+        return ops.cumsum(_reduction_input(self, dtype, out), axis)
+
+    def argmax(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
+        """The index of the largest element (int64, never recorded)."""
+        return ops.argmax(_reduction_input(self, None, out), axis, keepdims)
+
+    def argmin(self, axis=None, out=None, keepdims: bool = False) -> Tensor:
+        """The index of the smallest element (int64, never recorded)."""
+        return ops.argmin(_reduction_input(self, None, out), axis, keepdims)
+
+    # ---- linear algebra (ops/linalg.py) ----
+
+    def dot(self, other) -> Tensor:
+        return ops.dot(self, other)
+
+    def matmul(self, other) -> Tensor:
+        return ops.binary(ops.MatMul, self, other)
+
     # ---- conversion ----
 
     def to(self, device) -> Tensor:
         """This tensor on `device`; differentiable when recording."""
         return ops.to_device(self, backend.normalize_device(device))
+
+    def as_in_context(self, ctx) -> Tensor:
+        """MXNet's name for `to(ctx)`."""
+        return self.to(ctx)
+
+    def as_in_ctx(self, ctx) -> Tensor:
+        """MXNet's name for `to(ctx)`."""
+        return self.to(ctx)
+
+    def wait_to_read(self) -> None:
+        """Wait until this tensor's values are computed (MXNet): a no-op on the CPU, a
+        device synchronize on a GPU, where kernels run after the call returns."""
+        backend.synchronize(self.device)
 
     def astype(self, dtype) -> Tensor:
         """A copy with another dtype; differentiable between floating dtypes."""

@@ -18,10 +18,16 @@ DIFFERENTIABLE_UFUNCS = {
     numpy.true_divide: ops.div, numpy.power: ops.power, numpy.matmul: ops.matmul,
     numpy.negative: ops.neg, numpy.positive: lambda x: x, numpy.exp: ops.exp,
     numpy.log: ops.log, numpy.sqrt: ops.sqrt, numpy.absolute: ops.abs, numpy.tanh: ops.tanh,
-    numpy.sin: ops.sin, numpy.cos: ops.cos,
+    numpy.sin: ops.sin, numpy.cos: ops.cos, numpy.sinh: ops.sinh, numpy.cosh: ops.cosh,
+    numpy.square: ops.square, numpy.maximum: ops.maximum, numpy.minimum: ops.minimum,
 }
-# numpy.<function>(tensor, ...) -> the op that differentiates it.
-DIFFERENTIABLE_FUNCTIONS = {numpy.dot: ops.dot, numpy.where: ops.where}
+# numpy.<function>(tensor, ...) -> the op that differentiates it. numpy.sum, mean, max, min,
+# var, std, clip, cumsum, squeeze, argmax... need no entry: NumPy calls the Tensor's method.
+DIFFERENTIABLE_FUNCTIONS = {
+    numpy.dot: ops.dot, numpy.where: ops.where, numpy.concatenate: ops.concatenate,
+    numpy.stack: ops.stack, numpy.split: ops.split, numpy.expand_dims: ops.expand_dims,
+    numpy.linalg.norm: ops.norm,
+}
 # Ufuncs whose result is boolean or piecewise constant: a constant result is the right answer.
 ZERO_GRADIENT_UFUNCS = {u for u in vars(numpy).values() if isinstance(u, numpy.ufunc)
                         and all(t.endswith("?") for t in u.types if "O" not in t)} | {
@@ -73,10 +79,10 @@ def array_function(func, args, kwargs):
     comes back instead of a Tensor, inside record() from a tensor that needs a gradient,
     would lose that gradient silently, so it raises TypeError as array_ufunc does.
     """
-    if func in DIFFERENTIABLE_FUNCTIONS and not kwargs:
+    if func in DIFFERENTIABLE_FUNCTIONS:
         try:
-            return DIFFERENTIABLE_FUNCTIONS[func](*args)
-        except TypeError:       # another signature (numpy.where(cond) alone): NumPy's
+            return DIFFERENTIABLE_FUNCTIONS[func](*args, **kwargs)
+        except TypeError:       # another signature (numpy.where(cond) alone, out=): NumPy's
             pass
     result = func._implementation(*args, **kwargs)
     if state.recording and getattr(result, "dtype", None) is not None \

@@ -266,29 +266,19 @@ def transpose(a, axes=None) -> Tensor:
 
 
 def argmax(a, axis=None) -> Tensor:
-    """Indices of the maxima along `axis` (of the flattened `a` when None), int64.
-
-    Integer results carry no gradient, so this is a constant even inside record().
-    """
-    a = as_tensor(a)
-    return _wrap(a.xp.asarray(a.xp.argmax(a.data, axis=axis)))
+    """Indices of the maxima along `axis` (of the flattened `a` when None), int64; constant."""
+    return as_tensor(a).argmax(axis)
 
 
 def argmin(a, axis=None) -> Tensor:
-    """Indices of the minima along `axis` (of the flattened `a` when None), int64."""
-    a = as_tensor(a)
-    return _wrap(a.xp.asarray(a.xp.argmin(a.data, axis=axis)))
+    """Indices of the minima along `axis` (of the flattened `a` when None), int64; constant."""
+    return as_tensor(a).argmin(axis)
 
 
 def cumsum(a, axis=None, dtype=None) -> Tensor:
-    """Running sums along `axis` (of the flattened `a` when None), as numpy.cumsum.
-
-    Not differentiable: inside record() a tensor that needs a gradient raises TypeError rather
-    than silently dropping it.
-    """
-    _constant_result("cumsum", a)
-    a = as_tensor(a)
-    return _wrap(a.xp.cumsum(a.data, axis=axis, dtype=dtype))
+    """Running sums along `axis` (of the flattened `a` when None), as numpy.cumsum;
+    differentiable: the gradient is the running sum taken from the other end."""
+    return as_tensor(a).cumsum(axis, dtype)
 
 
 # ---- random numbers: np.random.normal(...), as in NumPy and MXNet ----
@@ -330,3 +320,126 @@ class _Random:
 
 
 random = _Random()
+
+
+# ---- the book's later chapters: differentiable functions ----
+# Each takes Tensors, arrays, lists or Python scalars, as NumPy's function of the same name.
+
+
+def _pair(a, b):
+    """Two operands, at least one a Tensor: a scalar, list or array beside a Tensor joins it."""
+    return (a, b) if isinstance(a, Tensor) or isinstance(b, Tensor) else (as_tensor(a), b)
+
+
+def maximum(x1, x2) -> Tensor:
+    """max(x1, x2) elementwise, broadcasting; a tie splits the gradient half and half."""
+    return ops.maximum(*_pair(x1, x2))
+
+
+def minimum(x1, x2) -> Tensor:
+    """min(x1, x2) elementwise, broadcasting; a tie splits the gradient half and half."""
+    return ops.minimum(*_pair(x1, x2))
+
+
+def sin(x) -> Tensor:
+    """Sine elementwise."""
+    return ops.sin(as_tensor(x))
+
+
+def cos(x) -> Tensor:
+    """Cosine elementwise."""
+    return ops.cos(as_tensor(x))
+
+
+def sinh(x) -> Tensor:
+    """Hyperbolic sine elementwise."""
+    return ops.sinh(as_tensor(x))
+
+
+def cosh(x) -> Tensor:
+    """Hyperbolic cosine elementwise."""
+    return ops.cosh(as_tensor(x))
+
+
+def square(x) -> Tensor:
+    """x² elementwise."""
+    return ops.square(as_tensor(x))
+
+
+def sign(x) -> Tensor:
+    """-1, 0 or 1 by the sign of each element; its gradient is 0."""
+    return ops.sign(as_tensor(x))
+
+
+def clip(a, a_min, a_max) -> Tensor:
+    """`a` limited to [a_min, a_max] (either may be None); gradient 1 inside, bounds included."""
+    return ops.clip(as_tensor(a), a_min, a_max)
+
+
+def expand_dims(a, axis) -> Tensor:
+    """`a` with a new size-1 axis at `axis` (a view)."""
+    return ops.expand_dims(as_tensor(a), axis)
+
+
+def squeeze(a, axis=None) -> Tensor:
+    """`a` without its size-1 axes (those of `axis` only, when given)."""
+    return ops.squeeze(as_tensor(a), axis)
+
+
+def _sequence(seq) -> list:
+    """A sequence of operands; when none is a Tensor, the first becomes one."""
+    seq = list(seq)
+    if seq and not any(isinstance(x, Tensor) for x in seq):
+        seq[0] = as_tensor(seq[0])
+    return seq
+
+
+def concatenate(seq, axis=0) -> Tensor:
+    """The arrays of `seq` joined along an existing axis (flattened first when axis is None)."""
+    return ops.concatenate(_sequence(seq), axis)
+
+
+def stack(arrays, axis=0) -> Tensor:
+    """The arrays, all of one shape, joined along a new axis."""
+    return ops.stack(_sequence(arrays), axis)
+
+
+def split(ary, indices_or_sections, axis=0) -> list:
+    """`ary` cut along `axis` into equal sections or at the given indices: a list of views."""
+    return ops.split(as_tensor(ary), indices_or_sections, axis)
+
+
+def max(a, axis=None, out=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The largest element over `axis`; ties share the gradient."""
+    return as_tensor(a).max(axis, keepdims, out=out)
+
+
+def min(a, axis=None, out=None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """The smallest element over `axis`; ties share the gradient."""
+    return as_tensor(a).min(axis, keepdims, out=out)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """The variance over `axis` (divided by count - ddof)."""
+    return as_tensor(a).var(axis, dtype, out, ddof, keepdims)
+
+
+def std(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False) -> Tensor:
+    """The standard deviation over `axis`; its gradient is 0 where it is 0 (as PyTorch)."""
+    return as_tensor(a).std(axis, dtype, out, ddof, keepdims)
+
+
+class _Linalg:
+    """The `np.linalg` namespace."""
+
+    @staticmethod
+    def norm(x, ord=None, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A002
+        """numpy.linalg.norm: the 2-norm (Frobenius) by default; its gradient x/‖x‖ is 0 at
+        x = 0 (as PyTorch). Vector orders 1, 2, ±inf, p > 0; matrix 'fro', ±1, ±inf."""
+        return ops.norm(as_tensor(x), ord, axis, keepdims)
+
+    def __repr__(self) -> str:
+        return "<microgradnd.np.linalg: norm>"
+
+
+linalg = _Linalg()

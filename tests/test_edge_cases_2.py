@@ -498,9 +498,8 @@ def test_numpy_dot_and_where_on_tensors_are_differentiable():
 
 
 @pytest.mark.parametrize("fn", [
-    lambda x: numpy.clip(x, 0, 1), lambda x: numpy.concatenate([x, x]),
-    lambda x: numpy.stack([x, x]), lambda x: numpy.linalg.norm(x),
-    lambda x: numpy.average(x), lambda x: numpy.copy(x),
+    lambda x: numpy.cumprod(x), lambda x: numpy.diff(x), lambda x: numpy.outer(x, x),
+    lambda x: numpy.trace(x), lambda x: numpy.average(x), lambda x: numpy.copy(x),
 ])
 def test_other_numpy_functions_refuse_a_variable_while_recording(fn):
     """A float array back from NumPy would carry no gradient: refused, as for ufuncs

@@ -59,8 +59,8 @@ class Row:
     fn: object                # microgradnd: Tensors -> Tensor
     ref: object               # PyTorch: tensors -> tensor
     shapes: list              # each entry: a tuple with one shape per input
-    domain: object = "any"    # 'any', 'positive', 'away_from_zero', 'ties', 'integers', or a
-    #                           'wide', or a tuple of these, one per input
+    domain: object = "any"    # 'any', 'positive', 'away_from_zero', 'ties', 'integers',
+    #                           'wide', 'constant', 'zeros', or a tuple of these, one per input
     host: bool = False        # uses NumPy constants: CPU tensors only (a GPU tensor refuses them)
     edge: bool = False        # inf/nan on purpose (0 ** -1): NumPy's warnings are expected
     dtype: str = "float64"    # the inputs' dtype (and so the head gradient's and u's)
@@ -312,6 +312,87 @@ OPS = [
         [((3, 4),)]),
     Row("getitem_2d_array_negative_step", lambda a: a[numpy.array([[2, 0], [0, 0]]), ::-1],
         lambda a: a.flip(1)[torch.tensor([[2, 0], [0, 0]])], [((3, 4),)]),
+    # ---- the book's later chapters: elementwise (ties split half and half, as PyTorch) ----
+    Row("maximum", lambda a, b: mg.np.maximum(a, b), torch.maximum, BIN),
+    Row("maximum_ties", lambda a, b: mg.np.maximum(a, b), torch.maximum,
+        [((4, 5), (4, 5)), ((3, 4), (4,))], "ties"),
+    Row("maximum_scalar_ties", lambda a: mg.np.maximum(a, 0.5) + mg.np.maximum(0.0, a),
+        lambda a: a.clamp_min(0.5) * 0 + torch.maximum(a, torch.tensor(0.5, dtype=a.dtype))
+        + torch.maximum(torch.tensor(0.0, dtype=a.dtype), a), [((4, 5),), ((),)], "ties"),
+    Row("minimum", lambda a, b: mg.np.minimum(a, b), torch.minimum, BIN),
+    Row("minimum_ties", lambda a, b: mg.np.minimum(a, b), torch.minimum,
+        [((4, 5), (4, 5)), ((3, 1), (1, 4))], "ties"),
+    Row("sinh", lambda a: a.sinh(), torch.sinh, UN),
+    Row("cosh", lambda a: mg.np.cosh(a), torch.cosh, UN),
+    Row("square", lambda a: a.square() + mg.np.square(a), lambda a: 2 * torch.square(a), UN),
+    Row("sign", lambda a: a.sign() * a + mg.np.sign(a), lambda a: a.sign() * a + a.sign(), UN,
+        "ties"),
+    Row("clip", lambda a: a.clip(-0.5, 0.5), lambda a: a.clamp(-0.5, 0.5), UN, "ties"),
+    Row("clip_one_bound", lambda a: mg.np.clip(a, None, 0.5) + mg.np.clip(a, 0.0, None),
+        lambda a: a.clamp(max=0.5) + a.clamp(min=0.0), UN, "ties"),
+    Row("clip_crossed_bounds", lambda a: a.clip(0.5, -0.5), lambda a: a.clamp(0.5, -0.5),
+        [((4, 5),)], "ties"),
+    Row("clip_tensor_bounds", lambda a, lo, hi: mg.np.clip(a, lo, hi), torch.clamp,
+        [((3, 4), (4,), (3, 1)), ((4, 5), (4, 5), (4, 5)), ((3,), (), ())], "ties"),
+    # ---- shapes, joining and splitting ----
+    Row("expand_dims", lambda a: a.expand_dims(1), lambda a: a.unsqueeze(1),
+        [((3, 4),), ((3,),)]),
+    Row("expand_dims_negative", lambda a: mg.np.expand_dims(a, -1), lambda a: a.unsqueeze(-1),
+        [((3, 4),), ((),)]),
+    Row("squeeze", lambda a: a.squeeze(), lambda a: a.squeeze(), [((3, 1, 4),), ((1, 1),)]),
+    Row("squeeze_axis", lambda a: mg.np.squeeze(a, axis=-2), lambda a: a.squeeze(-2),
+        [((3, 1, 1),)]),
+    Row("flatten", lambda a: a.flatten(), lambda a: a.flatten(), [((3, 4),), ((),), ((2, 0),)]),
+    Row("concatenate", lambda a, b: mg.np.concatenate([a, b]), lambda a, b: torch.cat([a, b]),
+        [((2, 3), (4, 3)), ((3,), (1,)), ((0, 2), (3, 2))]),
+    Row("concatenate_axis", lambda a, b, c: mg.np.concatenate((a, b, c), axis=-1),
+        lambda a, b, c: torch.cat((a, b, c), dim=-1), [((2, 3), (2, 1), (2, 2))]),
+    Row("concatenate_same", lambda a: mg.np.concatenate([a, a * 2.0], axis=1),
+        lambda a: torch.cat([a, a * 2.0], dim=1), [((2, 3),)]),
+    Row("stack", lambda a, b: mg.np.stack([a, b], axis=1), lambda a, b: torch.stack([a, b], 1),
+        [((3, 4), (3, 4)), ((4,), (4,))]),
+    Row("stack_0d", lambda a, b: mg.np.stack([a, b, a]), lambda a, b: torch.stack([a, b, a]),
+        [((), ())]),
+    Row("split", lambda a: mg.np.split(a, 3)[1] * mg.np.split(a, 3)[2],
+        lambda a: torch.tensor_split(a, 3)[1] * torch.tensor_split(a, 3)[2], [((6, 2),)]),
+    Row("split_indices", lambda a: mg.np.concatenate(mg.np.split(a, [1, 3], axis=-1)[::-1],
+                                                     axis=-1),
+        lambda a: torch.cat(torch.tensor_split(a, [1, 3], dim=-1)[::-1], dim=-1),
+        [((3, 5),), ((2, 3, 4),)]),
+    # ---- reductions of the later chapters ----
+    Row("min", lambda a: a.min(), lambda a: a.amin(), [((3, 4),), ((),)]),
+    Row("min_ties_axis", lambda a: mg.np.min(a, axis=-1, keepdims=True),
+        lambda a: a.amin(dim=-1, keepdim=True), [((4, 5),), ((2, 3, 4),)], "ties"),
+    Row("cumsum", lambda a: a.cumsum(), lambda a: a.flatten().cumsum(0), UN),
+    Row("cumsum_axis", lambda a: a.cumsum(axis=-1) * a.cumsum(0),
+        lambda a: a.cumsum(-1) * a.cumsum(0), [((3, 4),), ((2, 3, 4),)]),
+    Row("var", lambda a: a.var(), lambda a: a.var(correction=0), [((3, 4),), ((),)]),
+    Row("var_axis_ddof", lambda a: mg.np.var(a, axis=0, ddof=1),
+        lambda a: a.var(dim=0, correction=1), [((3, 4),), ((2, 3, 4),)]),
+    Row("var_axes_keep", lambda a: a.var(axis=(0, -1), keepdims=True),
+        lambda a: a.var(dim=(0, -1), correction=0, keepdim=True), [((2, 3, 4),)]),
+    Row("std", lambda a: a.std(), lambda a: a.std(correction=0), [((3, 4),), ((5,),)]),
+    Row("std_axis_keep", lambda a: mg.np.std(a, axis=-1, keepdims=True, ddof=1),
+        lambda a: a.std(dim=-1, correction=1, keepdim=True), [((3, 4),), ((2, 3, 4),)]),
+    # a constant input: std 0, and PyTorch takes its gradient as 0 (not inf or nan)
+    Row("std_constant", lambda a: a.std(axis=0), lambda a: a.std(dim=0, correction=0),
+        [((4, 3),), ((),)], "constant"),
+    Row("norm", lambda a: mg.np.linalg.norm(a), torch.linalg.norm, [((3, 4),), ((4,),)]),
+    Row("norm_all_axes", lambda a: mg.np.linalg.norm(a), lambda a: torch.linalg.vector_norm(a),
+        [((2, 3, 4),), ((),)]),
+    Row("norm_axis_keep", lambda a: mg.np.linalg.norm(a, axis=-1, keepdims=True),
+        lambda a: torch.linalg.vector_norm(a, dim=-1, keepdim=True), [((3, 4),), ((2, 3, 4),)]),
+    Row("norm_ord1", lambda a: mg.np.linalg.norm(a, 1, axis=0),
+        lambda a: torch.linalg.vector_norm(a, 1, dim=0), [((3, 4),), ((4,),)], "ties"),
+    Row("norm_ord_inf", lambda a: mg.np.linalg.norm(a, numpy.inf) + mg.np.linalg.norm(
+        a, -numpy.inf), lambda a: torch.linalg.vector_norm(a, float("inf"))
+        + torch.linalg.vector_norm(a, float("-inf")), [((5,),), ((6,),)], "ties"),
+    Row("norm_ord3", lambda a: mg.np.linalg.norm(a, 3, axis=1),
+        lambda a: torch.linalg.vector_norm(a, 3, dim=1), [((3, 4),)], "away_from_zero"),
+    Row("norm_matrix", lambda a: mg.np.linalg.norm(a, 1) + mg.np.linalg.norm(a, numpy.inf)
+        + mg.np.linalg.norm(a, "fro"), lambda a: torch.linalg.matrix_norm(a, 1)
+        + torch.linalg.matrix_norm(a, float("inf")) + torch.linalg.matrix_norm(a),
+        [((3, 4),)]),
     # ---- the np facade, on Tensors and with plain arrays beside them ----
     Row("np_sum_axis_keepdims", lambda a: mg.np.sum(a, axis=(0, 2), keepdims=True),
         lambda a: a.sum(dim=(0, 2), keepdim=True), [((2, 3, 4),)]),
@@ -345,7 +426,8 @@ FLOAT32 = {"add", "sub", "mul", "div", "pow", "neg", "add_scalar", "rsub_scalar"
            "square_int", "pow_half", "rpow", "matmul", "dot", "reshape_args", "transpose_args",
            "exp", "log", "sqrt", "abs_at_zero", "tanh", "sigmoid", "relu_at_zero", "sin",
            "getitem_int_array_repeats", "getitem_bool_mask_full", "sum_(0,2)_True",
-           "mean_-1_False", "max_ties_axes", "np_unary"}
+           "mean_-1_False", "max_ties_axes", "np_unary", "maximum_ties", "clip_tensor_bounds",
+           "concatenate_axis", "cumsum_axis", "std_axis_keep", "norm_axis_keep"}
 OPS += [replace(row, name=row.name + "_f32", dtype="float32")
         for row in OPS if row.name in FLOAT32]
 
@@ -367,6 +449,10 @@ def draw(row, shapes):
             out.append(rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], s))
         elif domain == "wide":          # saturating tails of sigmoid and tanh
             out.append(rng.uniform(-60.0, 60.0, s))
+        elif domain == "constant":      # every element equal: std is 0
+            out.append(numpy.full(s, 0.75))
+        elif domain == "zeros":
+            out.append(numpy.zeros(s))
         elif domain == "integers":      # integer-valued floats, 0 included: x ** 0, x<0 ** 3
             out.append(rng.integers(-2, 4, s).astype(numpy.float64))
         else:
@@ -505,3 +591,20 @@ def test_dtypes_follow_numpy(name, fn, ref, dtypes):
     numpy.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=rtol)
     for ours, theirs in [*zip(grads, t_grads), *zip(second, t_second)]:
         numpy.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=rtol, atol=1e-6)
+
+
+def test_norm_at_zero_has_gradient_zero_and_second_derivative_zero():
+    """The 2-norm's gradient x/‖x‖ at x = 0 is 0, as PyTorch's; its second derivative there is
+    0 too, where PyTorch's is nan (a documented difference: docs/api.md)."""
+    x = mg.tensor(numpy.zeros((3, 4)))
+    x.attach_grad()
+    with autograd.record():
+        (g,) = autograd.grad(mg.np.linalg.norm(x, axis=-1).sum(), [x], create_graph=True)
+        inner = (g * mg.tensor(numpy.ones((3, 4)))).sum()
+    (second,) = autograd.grad(inner, [x])
+    t = torch.zeros((3, 4), dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad(torch.linalg.vector_norm(t, dim=-1).sum(), [t], create_graph=True)
+    (tsecond,) = torch.autograd.grad(tg.sum(), [t])
+    close(g, tg, "gradient")
+    assert numpy.isnan(tsecond.numpy()).all()
+    assert (second.numpy() == 0).all()

@@ -1,4 +1,4 @@
-"""Elementwise arithmetic: + - * / ** and unary minus, each rule beside the function applying it.
+"""Elementwise arithmetic: + - * / ** (and square) and unary minus, each rule beside its function.
 
 Inputs may have different shapes (NumPy broadcasting) or be Python scalars; the rules return
 gradients of the broadcast shape, and the backward walk sums them back to each input's shape.
@@ -135,6 +135,11 @@ class Power(Op):
 def power(a, b):
     """a ** b."""
     return binary(Power, a, b)
+
+
+def square(x):
+    """x²; d/dx = 2x. Composed: x ** 2 is one op whose rule has a fast path for it."""
+    return binary(Power, x, 2)
 
 
 class Neg(Op):

@@ -1,4 +1,5 @@
-"""Indexing: x[index], the recorded form of x[index] = value, and their adjoint scatter-add.
+"""Indexing: x[index], the recorded form of x[index] = value, and their adjoint scatter-add;
+then joining and splitting (concatenate, stack, split), whose rules are slices.
 
 Reading elements out sends gradients back into zeros at the same places; an index that
 repeats an element adds its gradients there (scatter-add), as it must.
@@ -6,14 +7,16 @@ repeats an element adds its gradients there (scatter-add), as it must.
 from __future__ import annotations
 
 import builtins
+import operator
 
 import numpy
 
 from .. import backend, core
+from ..errors import ShapeError
 from ..graph import state
 from .apply import Op, as_constant, index_data, record, requires_grad, unary
 from .elementwise import where
-from .shapes import view_of
+from .shapes import expand_dims, reshape, view_of
 
 
 def _is_basic(index) -> bool:
@@ -116,3 +119,90 @@ def setitem(x, index, value):
     if state.recording and (requires_grad(x) or requires_grad(value)):
         record(SetItem, out, (x, value), (index, x))
     return out
+
+
+# ---- joining and splitting ----
+
+
+def _along(axis: int, start: int, stop: int) -> tuple:
+    """The index of elements start:stop along `axis` (a basic slice: a view)."""
+    return (slice(None),) * axis + (slice(start, stop),)
+
+
+class Concatenate(Op):
+    """The inputs joined along an axis; each gets back its slice of the gradient."""
+
+    name = "concatenate"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(*arrays_and_axis):
+        *arrays, axis = arrays_and_axis
+        return backend.xp_of(arrays[0]).concatenate(arrays, axis)
+
+    @staticmethod
+    def backward(node, out, g):
+        axis = node.args[0]
+        grads, start = [], 0
+        for x, need in zip(node.inputs, node.requires_grad):
+            stop = start + x.data.shape[axis]
+            grads.append(getitem(g, _along(axis, start, stop)) if need else None)
+            start = stop
+        return tuple(grads)
+
+
+def concatenate(xs, axis=0):
+    """The tensors of `xs` joined along an existing axis (all axes flattened when None)."""
+    xs = list(xs)
+    like = next((x for x in xs if isinstance(x, core.Tensor)), None)
+    if like is None:
+        raise TypeError("concatenate() needs at least one Tensor")
+    xs = [x if isinstance(x, core.Tensor) else as_constant(x, like) for x in xs]
+    if axis is None:
+        xs, axis = [x if x.data.ndim == 1 else reshape(x, (-1,)) for x in xs], 0
+    for x in xs:
+        core.check_same_device(like.data, x.data, "concatenate")
+    if like.data.ndim == 0:
+        raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated")
+    axis = operator.index(axis)
+    axis = axis + like.data.ndim if axis < 0 else axis
+    try:
+        out = core._wrap(Concatenate.forward(*(x.data for x in xs), axis))
+    except ValueError as e:
+        raise ShapeError(f"concatenate along axis {axis}: shapes "
+                         f"{', '.join(str(x.shape) for x in xs)} do not fit ({e})") from None
+    if state.recording and builtins.any(requires_grad(x) for x in xs):
+        record(Concatenate, out, tuple(xs), (axis,))
+    return out
+
+
+def stack(xs, axis=0):
+    """The tensors of `xs`, all of one shape, joined along a new axis."""
+    xs = list(xs)
+    like = next((x for x in xs if isinstance(x, core.Tensor)), None)
+    if like is None:
+        raise TypeError("stack() needs at least one Tensor")
+    xs = [x if isinstance(x, core.Tensor) else as_constant(x, like) for x in xs]
+    shapes = {x.shape for x in xs}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors must have one shape, got "
+                         f"{', '.join(str(x.shape) for x in xs)}")
+    return concatenate([expand_dims(x, axis) for x in xs], axis)
+
+
+def split(x, indices_or_sections, axis=0):
+    """x cut along `axis` into equal sections (an int) or at the given indices (a list);
+    each piece is a view, and its gradient flows back into x."""
+    axis = operator.index(axis)
+    n = x.data.shape[axis]      # IndexError for a bad axis, as NumPy
+    axis = axis + x.data.ndim if axis < 0 else axis
+    if isinstance(indices_or_sections, (list, tuple)) or backend.is_array(indices_or_sections):
+        cuts = [operator.index(i) for i in indices_or_sections]
+    else:
+        sections = operator.index(indices_or_sections)
+        if sections <= 0 or n % sections:
+            raise ShapeError(f"split: axis {axis} of size {n} does not divide into "
+                             f"{sections} equal sections")
+        cuts = [n // sections * k for k in range(1, sections)]
+    bounds = [0, *cuts, n]
+    return [getitem(x, _along(axis, start, stop)) for start, stop in zip(bounds, bounds[1:])]

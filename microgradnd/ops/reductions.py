@@ -1,12 +1,15 @@
-"""Reductions: sum, max, and mean composed from them.
+"""Reductions: sum, max, min, cumsum; mean, var, std and norm composed from them.
 
 A reduction's gradient is spread back over what was reduced: sum copies it to every element,
 max gives it to the largest (shared between ties). The reduced axes are put back as size-1
-axes first (`_keep_shape`), then broadcasting does the copying.
+axes first (`_keep_shape`), then broadcasting does the copying. argmax and argmin, at the
+end, give indices: they are never differentiated.
 """
 from __future__ import annotations
 
+import builtins
 import math
+import operator
 
 import numpy
 
@@ -14,6 +17,7 @@ from .. import backend, core
 from ..errors import ShapeError
 from .apply import Op, unary
 from .conversion import cast
+from .elementwise import abs, where
 from .shapes import broadcast_to, reshape
 
 
@@ -50,6 +54,14 @@ def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.sum
     return unary(Sum, x, _axis(axis), keepdims)
 
 
+def _share_of_extremes(xd, axis, best):
+    """1/k at each of the k elements equal to best(x) over `axis`, 0 elsewhere (an array)."""
+    # counted in float32 at least: 70,000 float16 ties would count to inf (tinygrad #12296)
+    mask = (xd == best(xd, axis=axis, keepdims=True)).astype(    # out is not kept: recomputed
+        numpy.float32 if xd.dtype == numpy.float16 else xd.dtype)
+    return (mask / backend.reduce_sum(mask, axis, True)).astype(xd.dtype, copy=False)
+
+
 class Max(Op):
     """The largest element; ties share the gradient equally (as PyTorch's amax)."""
 
@@ -65,16 +77,66 @@ class Max(Op):
     def backward(node, out, g):
         x = node.inputs[0]
         axis, keepdims = node.args
-        keep = _keep_shape(x.data.shape, axis)
-        # out is not kept: recompute it
-        mask = (x.data == x.data.max(axis=axis, keepdims=True)).astype(x.data.dtype)
-        share = mask / backend.reduce_sum(mask, axis, True)
-        return (reshape(g, keep) * core._wrap(share),)
+        share = _share_of_extremes(x.data, axis, backend.xp_of(x.data).max)
+        return (reshape(g, _keep_shape(x.data.shape, axis)) * core._wrap(share),)
 
 
 def max(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.max
     """Largest element over `axis`; ties share the gradient."""
     return unary(Max, x, _axis(axis), keepdims)
+
+
+class Min(Op):
+    """The smallest element; ties share the gradient equally (as PyTorch's amin)."""
+
+    name = "min"
+
+    @staticmethod
+    def forward(x, axis, keepdims):
+        return x.min(axis=axis, keepdims=keepdims)
+
+    @staticmethod
+    def backward(node, out, g):
+        x = node.inputs[0]
+        axis, keepdims = node.args
+        share = _share_of_extremes(x.data, axis, backend.xp_of(x.data).min)
+        return (reshape(g, _keep_shape(x.data.shape, axis)) * core._wrap(share),)
+
+
+def min(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.min
+    """Smallest element over `axis`; ties share the gradient."""
+    return unary(Min, x, _axis(axis), keepdims)
+
+
+class Cumsum(Op):
+    """Running sums along an axis (from the end when `reverse`): each is the other's adjoint."""
+
+    name = "cumsum"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x, axis, reverse):
+        xp = backend.xp_of(x)
+        if reverse:
+            return xp.flip(xp.cumsum(xp.flip(x, axis), axis), axis)
+        return xp.cumsum(x, axis)
+
+    @staticmethod
+    def backward(node, out, g):
+        axis, reverse = node.args
+        return (unary(Cumsum, g, axis, not reverse),)
+
+
+def cumsum(x, axis=None):
+    """Running sums along `axis` (of the flattened values when None); d/dx: the running
+    sums of the gradient from the other end."""
+    if axis is None:
+        x, axis = (x if x.data.ndim == 1 else reshape(x, (-1,))), 0
+    axis = operator.index(axis)
+    if not -x.data.ndim <= axis < x.data.ndim:
+        raise ShapeError(f"cumsum of a tensor of shape {x.shape}: axis {axis} is out of "
+                         f"bounds for {x.ndim} dimensions")
+    return unary(Cumsum, x, axis % x.data.ndim, False)
 
 
 # ---- composed: no backward of their own ----
@@ -98,3 +160,107 @@ def mean(x, axis=None, keepdims: bool = False):
     if x.data.dtype.kind not in "fc":
         s = cast(s, numpy.float64)
     return s / count if count else s * math.nan
+
+
+def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
+    """Variance over `axis`: the mean squared deviation, divided by count - ddof."""
+    axis = _axis(axis)
+    d = x - mean(x, axis, keepdims=True)
+    count = x.size if axis is None or x.ndim == 0 else math.prod(
+        x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    s = sum(d * d, axis, keepdims)
+    with numpy.errstate(divide="ignore", invalid="ignore"):     # count <= ddof: inf, as NumPy
+        return s / builtins.max(count - ddof, 0)
+
+
+class SafeSqrt(Op):
+    """√x whose slope is taken as 0 where x = 0 (not inf): the rule PyTorch gives std and
+    the 2-norm, so that a constant input (std 0) or a zero vector (norm 0) gets gradient 0."""
+
+    name = "safe_sqrt"
+    reads_inputs = False
+    saves_output = True
+
+    @staticmethod
+    def forward(x):
+        return numpy.sqrt(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        zero = out.data == 0
+        return (where(zero, 0.0, g * 0.5 / where(zero, 1.0, out)),)
+
+
+def std(x, axis=None, ddof: int = 0, keepdims: bool = False):
+    """Standard deviation over `axis`: √var; its gradient is 0 where it is 0 (as PyTorch)."""
+    return unary(SafeSqrt, var(x, axis, ddof, keepdims))
+
+
+def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 - NumPy's name
+    """numpy.linalg.norm: the 2-norm (Frobenius for a matrix) by default, over all axes or
+    `axis`; vector orders 1, 2, inf, -inf and p > 0; matrix orders 'fro', 1, -1, inf, -inf.
+    The 2-norm's gradient x/‖x‖ is taken as 0 at x = 0, as PyTorch."""
+    if x.data.dtype.kind not in "fc":
+        x = cast(x, numpy.float64)          # as NumPy: the norm of ints is a float
+    if axis is None:
+        matrix = ord is not None and x.ndim == 2
+        axes = tuple(range(x.ndim))
+    else:
+        axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+        matrix = len(axes) == 2
+    if len(axes) > 2 and (axis is not None or ord is not None):
+        raise ShapeError(f"norm of a tensor of shape {x.shape}: ord={ord!r} needs a vector "
+                         "or a matrix (give axis)")
+    if matrix and ord not in (None, "fro"):
+        if ord not in (1, -1, math.inf, -math.inf):
+            raise NotImplementedError(f"norm: the matrix norm ord={ord!r} is not supported "
+                                      "(only None, 'fro', 1, -1, inf, -inf)")
+        rows, cols = (a % x.ndim for a in axes)
+        over, across = (rows, cols) if ord in (1, -1) else (cols, rows)
+        best = max if ord > 0 else min
+        sums = sum(abs(x), over, keepdims=True)
+        out = best(sums, across, keepdims=True)
+        return out if keepdims else reshape(out, tuple(
+            n for i, n in enumerate(x.shape) if i not in (rows, cols)))
+    reduce = None if axis is None else axes
+    if ord is None or ord == 2 or ord == "fro":
+        if not matrix and ord == "fro":
+            raise ValueError("norm: ord='fro' is a matrix norm; give two axes")
+        return unary(SafeSqrt, sum(x * x, reduce, keepdims))
+    if matrix or isinstance(ord, str):
+        raise NotImplementedError(f"norm: ord={ord!r} is not supported for a vector")
+    if ord == math.inf:
+        return max(abs(x), reduce, keepdims)
+    if ord == -math.inf:
+        return min(abs(x), reduce, keepdims)
+    if ord == 1:
+        return sum(abs(x), reduce, keepdims)
+    if ord > 0:
+        return sum(abs(x) ** ord, reduce, keepdims) ** (1.0 / ord)
+    raise NotImplementedError(f"norm: ord={ord!r} is not supported (a vector norm needs "
+                              "ord > 0 or ±inf)")
+
+
+# ---- indices: never recorded ----
+
+
+def argmax(x, axis=None, keepdims: bool = False):
+    """The index of the largest element over `axis` (of the flattened values when None):
+    an int64 tensor, a constant."""
+    return core._wrap(_arg(x, axis, keepdims, "argmax"))
+
+
+def argmin(x, axis=None, keepdims: bool = False):
+    """The index of the smallest element over `axis`: an int64 tensor, a constant."""
+    return core._wrap(_arg(x, axis, keepdims, "argmin"))
+
+
+def _arg(x, axis, keepdims, name):
+    xp = backend.xp_of(x.data)
+    try:
+        out = getattr(xp, name)(x.data, axis=axis)
+    except ValueError as e:     # an empty tensor has no largest element
+        raise ShapeError(f"{name} of a tensor of shape {x.shape}: {e}") from None
+    if keepdims:
+        out = out.reshape(_keep_shape(x.data.shape, axis))
+    return out.astype(numpy.int64, copy=False)

@@ -1,4 +1,4 @@
-"""Shapes: reshape, transpose, broadcast_to and its inverse sum_to.
+"""Shapes: reshape (and expand_dims, squeeze, flatten), transpose, broadcast_to, sum_to.
 
 None of these reads values, only moves them, so each rule moves the gradient back the other
 way. sum_to is the one the backward walk calls to undo broadcasting.
@@ -48,6 +48,49 @@ def reshape(x, shape: tuple):
     except ShapeError:
         raise ShapeError(f"cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
                          f"shape {shape}: the sizes must match") from None
+
+
+def _axes(axis, ndim: int, what: str) -> tuple:
+    """`axis` (an int or a tuple) as sorted non-negative axes of an ndim-d result."""
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    try:
+        out = sorted(operator.index(a) + ndim if operator.index(a) < 0 else operator.index(a)
+                     for a in axes)
+    except TypeError:
+        raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {axis!r}") \
+            from None
+    if any(not 0 <= a < ndim for a in out) or len(set(out)) != len(out):
+        raise ShapeError(f"{what}: axis {axis!r} is out of bounds or repeated for "
+                         f"{ndim} dimensions")
+    return tuple(out)
+
+
+def expand_dims(x, axis):
+    """x with new size-1 axes at `axis` (an int or a tuple), as NumPy: a view."""
+    ndim = x.data.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1)
+    shape = list(x.data.shape)
+    for a in _axes(axis, ndim, "expand_dims"):
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
+
+
+def squeeze(x, axis=None):
+    """x without its size-1 axes (only those of `axis` when given), as NumPy: a view."""
+    shape = x.data.shape
+    if axis is None:
+        return reshape(x, tuple(n for n in shape if n != 1))
+    axes = _axes(axis, len(shape), "squeeze")
+    if any(shape[a] != 1 for a in axes):
+        raise ShapeError(f"squeeze: axis {axis!r} of a tensor of shape {shape} does not "
+                         "have size 1")
+    return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
+
+
+def flatten(x):
+    """The values as a 1-D tensor; a copy, as NumPy's and MXNet's flatten."""
+    out = unary(Reshape, x, (-1,))
+    out.data = out.data.copy()      # a view would let writes to the result change x
+    return out
 
 
 class Transpose(Op):
