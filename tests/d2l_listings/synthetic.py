@@ -41,6 +41,7 @@ def headless() -> None:
         display.set_matplotlib_formats = lambda *args, **kwargs: None
         ipython = types.ModuleType("IPython")
         ipython.display = display
+        ipython.get_ipython = lambda: None     # not a notebook, as matplotlib and d2l ask
         sys.modules.setdefault("IPython", ipython)
         sys.modules.setdefault("IPython.display", display)
     seed = knob("SEED", 0)
