@@ -13,6 +13,8 @@ from .. import backend, core
 from ..errors import DeviceError, ShapeError
 from ..graph import Node, state
 
+__all__ = ["Op", "as_constant", "binary", "operand_data", "record", "requires_grad", "unary"]
+
 _ndarray = numpy.ndarray
 
 
@@ -95,17 +97,6 @@ def operand_data(x, like):
     if isinstance(x, (int, float, bool)):
         return x
     return as_constant(x, like).data
-
-
-def index_data(index):
-    """An index with any Tensors in it replaced by their arrays."""
-    if isinstance(index, core.Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, core.Tensor) else i for i in index)
-    if isinstance(index, list) and any(isinstance(i, core.Tensor) for i in index):
-        return [i.data if isinstance(i, core.Tensor) else i for i in index]
-    return index
 
 
 # ---- errors, built only on failure ----

@@ -15,6 +15,11 @@ from .apply import Op, binary, unary
 from .conversion import cast
 from .elementwise import log, where
 
+__all__ = [  # what ops/__init__.py gathers
+    "Add", "Div", "Mul", "Neg", "Power", "Sub", "add", "div", "mul", "neg", "power", "square",
+    "sub",
+]
+
 
 class Add(Op):
     name = "add"

@@ -6,6 +6,10 @@ import numpy
 from .. import backend, core
 from .apply import Op, unary
 
+__all__ = [  # what ops/__init__.py gathers
+    "Cast", "ToDevice", "cast", "to_device",
+]
+
 
 class Cast(Op):
     name = "cast"

@@ -14,6 +14,13 @@ from ..errors import ShapeError
 from ..graph import state
 from .apply import Op, as_constant, binary, operand_data, record, requires_grad, unary
 
+__all__ = [  # what ops/__init__.py gathers
+    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Maximum", "Minimum", "Relu",
+    "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where", "abs", "clip",
+    "cos", "cosh", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sign", "sin",
+    "sinh", "sqrt", "step", "tanh", "where",
+]
+
 
 class Exp(Op):
     name = "exp"

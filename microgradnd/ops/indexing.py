@@ -14,9 +14,25 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
-from .apply import Op, as_constant, index_data, record, requires_grad, unary
+from .apply import Op, as_constant, record, requires_grad, unary
 from .elementwise import where
 from .shapes import expand_dims, reshape, view_of
+
+__all__ = [  # what ops/__init__.py gathers
+    "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "concatenate", "getitem",
+    "index_add_to_zeros", "index_data", "setitem", "split", "stack",
+]
+
+
+def index_data(index):
+    """An index with any Tensors in it replaced by their arrays."""
+    if isinstance(index, core.Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, core.Tensor) else i for i in index)
+    if isinstance(index, list) and any(isinstance(i, core.Tensor) for i in index):
+        return [i.data if isinstance(i, core.Tensor) else i for i in index]
+    return index
 
 
 def _is_basic(index) -> bool:

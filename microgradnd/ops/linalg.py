@@ -13,6 +13,10 @@ from .apply import Op, as_constant, binary, unary
 from .arithmetic import mul
 from .shapes import Transpose, reshape, transpose
 
+__all__ = [  # what ops/__init__.py gathers
+    "MatMul", "dot", "matmul",
+]
+
 
 def _swap_last(x):
     """x with its last two axes exchanged (the matrix transpose of a batch)."""

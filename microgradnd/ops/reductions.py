@@ -20,6 +20,11 @@ from .conversion import cast
 from .elementwise import abs, where
 from .shapes import broadcast_to, reshape
 
+__all__ = [  # what ops/__init__.py gathers
+    "Cumsum", "Max", "Min", "SafeSqrt", "Sum", "argmax", "argmin", "cumsum", "max", "mean",
+    "min", "norm", "std", "sum", "var",
+]
+
 
 def _keep_shape(shape, axis):
     """The shape a reduction over `axis` has with keepdims=True."""

@@ -13,6 +13,11 @@ from .. import backend
 from ..errors import ShapeError
 from .apply import Op, unary
 
+__all__ = [  # what ops/__init__.py gathers
+    "BroadcastTo", "Reshape", "SumTo", "Transpose", "broadcast_to", "expand_dims", "flatten",
+    "reshape", "squeeze", "sum_to", "transpose",
+]
+
 
 def view_of(x, out):
     """out, sharing x's version counter when its array is a view of x's memory (as PyTorch).
