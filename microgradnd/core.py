@@ -279,6 +279,9 @@ class Tensor:
     def log(self) -> Tensor:
         return ops.log(self)
 
+    def log1p(self) -> Tensor:
+        return ops.log1p(self)
+
     def sqrt(self) -> Tensor:
         return ops.sqrt(self)
 

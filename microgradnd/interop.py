@@ -20,6 +20,7 @@ DIFFERENTIABLE_UFUNCS = {
     numpy.log: ops.log, numpy.sqrt: ops.sqrt, numpy.absolute: ops.abs, numpy.tanh: ops.tanh,
     numpy.sin: ops.sin, numpy.cos: ops.cos, numpy.sinh: ops.sinh, numpy.cosh: ops.cosh,
     numpy.square: ops.square, numpy.maximum: ops.maximum, numpy.minimum: ops.minimum,
+    numpy.log1p: ops.log1p,
 }
 # numpy.<function>(tensor, ...) -> the op that differentiates it. numpy.sum, mean, max, min,
 # var, std, clip, cumsum, squeeze, argmax... need no entry: NumPy calls the Tensor's method.

@@ -351,6 +351,11 @@ def cos(x) -> Tensor:
     return ops.cos(as_tensor(x))
 
 
+def log1p(x) -> Tensor:
+    """log(1 + x) elementwise, exact for tiny x."""
+    return ops.log1p(as_tensor(x))
+
+
 def sinh(x) -> Tensor:
     """Hyperbolic sine elementwise."""
     return ops.sinh(as_tensor(x))

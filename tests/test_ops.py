@@ -55,6 +55,7 @@ OPS = [
     # ---- unary functions ----
     Row("exp", lambda a: a.exp(), numpy.exp, [((3, 4),), ((),), ((0, 3),)]),
     Row("log", lambda a: a.log(), numpy.log, [((3, 4),), ((),)], "positive"),
+    Row("log1p", lambda a: a.log1p(), numpy.log1p, [((3, 4),), ((),)], "positive"),
     Row("sqrt", lambda a: a.sqrt(), numpy.sqrt, [((3, 4),), ((),)], "positive"),
     Row("abs", lambda a: a.abs(), numpy.abs, [((3, 4),), ((),)], "away_from_zero",
         note="second derivative is 0 away from the kink"),

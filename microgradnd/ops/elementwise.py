@@ -15,9 +15,9 @@ from ..graph import state
 from .apply import Op, as_constant, binary, operand_data, record, requires_grad, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Maximum", "Minimum", "Relu",
+    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "Maximum", "Minimum", "Relu",
     "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where", "abs", "clip",
-    "cos", "cosh", "exp", "log", "maximum", "minimum", "relu", "sigmoid", "sign", "sin",
+    "cos", "cosh", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sign", "sin",
     "sinh", "sqrt", "step", "tanh", "where",
 ]
 
@@ -60,6 +60,27 @@ class Log(Op):
 def log(x):
     """Natural logarithm; d/dx = 1/x."""
     return unary(Log, x)
+
+
+class Log1p(Op):
+    """log(1 + x), exact for tiny x where 1 + x would round to 1 (softplus, log-likelihoods)."""
+
+    name = "log1p"
+
+    @staticmethod
+    def forward(x):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return numpy.log1p(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return (g / (1.0 + node.inputs[0]),)
+
+
+def log1p(x):
+    """log(1 + x); d/dx = 1/(1 + x)."""
+    return unary(Log1p, x)
 
 
 class Sqrt(Op):
