@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Instructions per W1 step and per W2 op, from valgrind's callgrind (deterministic, unlike
+# time on a shared machine): each count is differenced between two run lengths, so start-up
+# cancels out. Run from the repository root: bash benchmarks/instructions.sh  (about 3 min)
+set -euo pipefail
+count() {
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        python -m benchmarks.instructions "$1" "$2" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+a=$(count w1 20); b=$(count w1 300); echo "W1 instructions per step: $(( (b - a) / 280 ))"
+a=$(count w2 1000); b=$(count w2 4000); echo "W2 instructions per op: $(( (b - a) / 3000 ))"
