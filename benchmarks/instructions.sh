@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Instructions per W1 step and per W2 op, from valgrind's callgrind (deterministic, unlike
-# time on a shared machine): each count is differenced between two run lengths, so start-up
-# cancels out. Run from the repository root: bash benchmarks/instructions.sh  (about 3 min)
+# Instructions per W1 step and per W2 op, from valgrind's callgrind: deterministic, unlike time
+# on a shared machine. Each count is differenced between two run lengths, so start-up cancels
+# out; one BLAS thread, since idle OpenBLAS workers spinning would add noise of ~20,000 a step.
+# Run from the repository root: bash benchmarks/instructions.sh   (about 3 minutes)
 set -euo pipefail
 count() {
-    PYTHONHASHSEED=0 valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+    PYTHONHASHSEED=0 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         python -m benchmarks.instructions "$1" "$2" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 a=$(count w1 20); b=$(count w1 300); echo "W1 instructions per step: $(( (b - a) / 280 ))"
