@@ -14,12 +14,14 @@ import pytest
 pytest.importorskip("microgradnd.npx", reason="the examples use npx (issue 12)")
 
 ROOT = Path(__file__).resolve().parent.parent
+# One BLAS thread per example: two run at once on two cores (see d2l_listings/runner.py).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def run(script: str, *flags: str) -> str:
     """Run examples/<script> with `flags`; return its stdout (failing on a non-zero exit)."""
     proc = subprocess.run([sys.executable, str(ROOT / "examples" / script), *flags],
-                          cwd=ROOT, env={**os.environ, "MPLBACKEND": "Agg"},
+                          cwd=ROOT, env={**ONE_THREAD, **os.environ, "MPLBACKEND": "Agg"},
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

@@ -28,25 +28,41 @@ SAME_RANDOM = knob("SAME_RANDOM", 0) == 1   # draw initial parameters with NumPy
 
 
 def headless() -> None:
-    """Plots go to matplotlib's Agg backend; IPython's display is a no-op when IPython is absent."""
+    """Plots go to matplotlib's Agg backend; the seeds are set. No IPython is faked here.
+
+    matplotlib probes `sys.modules["IPython"]` when it makes a canvas, so a stand-in is
+    installed only by a listing that imports IPython itself (stand_in_ipython).
+    """
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
     matplotlib.use("Agg")
-    try:
-        import IPython.display  # noqa: F401
-    except ImportError:        # the book imports `from IPython import display` for its Animator
-        display = types.ModuleType("IPython.display")
-        display.display = lambda *args, **kwargs: None
-        display.clear_output = lambda *args, **kwargs: None
-        display.set_matplotlib_formats = lambda *args, **kwargs: None
-        ipython = types.ModuleType("IPython")
-        ipython.display = display
-        ipython.get_ipython = lambda: None     # not a notebook, as matplotlib and d2l ask
-        sys.modules.setdefault("IPython", ipython)
-        sys.modules.setdefault("IPython.display", display)
     seed = knob("SEED", 0)
     random.seed(seed)
     numpy.random.seed(seed)
+
+
+def stand_in_ipython() -> None:
+    """`from IPython import display` works without IPython: a terminal, not a notebook.
+
+    For the listings that import IPython themselves (§3.6's Animator). The stand-in answers
+    what matplotlib asks of an IPython module (`version_info`, `get_ipython`) as a plain
+    Python shell would: no shell, so no display hooks.
+    """
+    try:
+        import IPython.display  # noqa: F401
+        return
+    except ImportError:
+        pass
+    display = types.ModuleType("IPython.display")
+    display.display = lambda *args, **kwargs: None
+    display.clear_output = lambda *args, **kwargs: None
+    display.set_matplotlib_formats = lambda *args, **kwargs: None
+    ipython = types.ModuleType("IPython")
+    ipython.display = display
+    ipython.version_info = (8, 24, 0, "")   # recent enough that matplotlib needs no GUI map
+    ipython.get_ipython = lambda: None     # not a notebook
+    sys.modules["IPython"] = ipython
+    sys.modules["IPython.display"] = display
 
 
 def engine(np) -> str:
