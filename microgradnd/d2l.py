@@ -651,6 +651,20 @@ def try_all_gpus() -> list[npx.Device]:
     return devices if devices else [npx.cpu()]
 
 
+def evaluate_accuracy_gpu(net, data_iter, device=None) -> float:
+    """Compute the accuracy for a model on a dataset using a GPU (§6.6).
+
+    Each batch moves to `device` first; None is the default device (the book asks its Gluon
+    net where its first parameter lives: a from-scratch net has no such record).
+    """
+    device = backend.get_default_device() if device is None else device
+    metric = Accumulator(2)  # No. of correct predictions, no. of predictions
+    for X, y in data_iter:
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        metric.add(accuracy(net(X), y), y.size)
+    return metric[0] / metric[1]
+
+
 # ---- 8.2 text preprocessing ----
 
 
