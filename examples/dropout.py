@@ -28,7 +28,8 @@ parser.add_argument("--synthetic", action="store_true",
 args = parser.parse_args()
 
 npx.random.seed(args.seed)
-ctx = npx.gpu(0) if args.device.startswith("cuda") else npx.cpu()
+ctx = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
+       else npx.cpu())
 
 
 def dropout_layer(X, dropout):
@@ -38,7 +39,7 @@ def dropout_layer(X, dropout):
         return np.zeros_like(X)
     if dropout == 0:
         return X
-    mask = np.random.uniform(0, 1, X.shape, ctx=ctx) > dropout
+    mask = np.random.uniform(0, 1, X.shape, ctx=X.device) > dropout
     return mask.astype(np.float32) * X / (1.0 - dropout)
 
 
@@ -83,6 +84,6 @@ for epoch in range(args.epochs):
         l.backward()
         d2l.sgd(params, args.lr, X.shape[0])
         metric.add(float(l.sum()), d2l.accuracy(y_hat, y.as_in_ctx(ctx)), y.size)
-    test_acc = d2l.evaluate_accuracy(net, test_iter)
+    test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, ctx)
     print(f"epoch {epoch + 1}, loss {metric[0] / metric[2]:.3f}, "
           f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}")

@@ -25,7 +25,8 @@ parser.add_argument("--synthetic", action="store_true",
 args = parser.parse_args()
 
 npx.random.seed(args.seed)
-ctx = npx.gpu(0) if args.device.startswith("cuda") else npx.cpu()
+ctx = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
+       else npx.cpu())
 train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, synthetic=args.synthetic)
 
 num_inputs, num_outputs = 784, 10
@@ -61,6 +62,6 @@ for epoch in range(args.epochs):
         l.backward()
         d2l.sgd(params, args.lr, X.shape[0])
         metric.add(float(l.sum()), d2l.accuracy(y_hat, y.as_in_ctx(ctx)), y.size)
-    test_acc = d2l.evaluate_accuracy(net, test_iter)
+    test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, ctx)
     print(f"epoch {epoch + 1}, loss {metric[0] / metric[2]:.3f}, "
           f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}")

@@ -15,6 +15,7 @@ with each method's minibatch form and prints, as d2l.train_ch11, `sgd: loss: 0.2
 import argparse
 import math
 
+import microgradnd as mg
 from microgradnd import d2l, np, npx
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -62,10 +63,16 @@ for name, step in [("gd", gd_2d), ("momentum", momentum_2d), ("adagrad", adagrad
     print(f"{name}: ", end="")
     traces[name] = d2l.train_2d(step)               # prints `epoch 20, x1: ..., x2: ...`
 
+plt = None
 if args.plot:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    try:
+        import matplotlib
+        matplotlib.use("Agg")       # a file is written, no window opened: works headless
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(f'--plot skipped: matplotlib is not installed (pip install "microgradnd[plot]"); '
+              f"{args.plot} not written")
+if plt is not None:
     fig, axes = plt.subplots(1, len(traces), figsize=(4 * len(traces), 3))
     x1, x2 = np.meshgrid(np.arange(-5.5, 1.0, 0.1), np.arange(-3.0, 1.0, 0.1))
     for ax, (name, results) in zip(axes, traces.items()):
@@ -135,6 +142,7 @@ def yogi(params, states, hyperparams, beta1=0.9, beta2=0.999, eps=1e-3):
     hyperparams["t"] += 1
 
 
+mg.set_default_device(args.device)      # the data, the weights and their states go there
 data_iter, feature_dim = d2l.get_data_ch11(batch_size=args.batch_size, synthetic=args.synthetic)
 runs = [("sgd", sgd, 0, {"lr": 0.05}),
         ("momentum", sgd_momentum, 1, {"lr": 0.005, "momentum": 0.9}),

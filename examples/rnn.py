@@ -34,7 +34,8 @@ parser.add_argument("--synthetic", action="store_true",
 args = parser.parse_args()
 
 npx.random.seed(args.seed)
-device = npx.gpu(0) if args.device.startswith("cuda") else npx.cpu()
+device = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
+          else npx.cpu())
 train_iter, vocab = d2l.load_data_time_machine(args.batch_size, args.num_steps,
                                                use_random_iter=args.random_iter,
                                                synthetic=args.synthetic)

@@ -25,7 +25,8 @@ parser.add_argument("--synthetic", action="store_true",
 args = parser.parse_args()
 
 npx.random.seed(args.seed)
-ctx = npx.gpu(0) if args.device.startswith("cuda") else npx.cpu()
+ctx = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
+       else npx.cpu())
 train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, synthetic=args.synthetic)
 
 # ---- the model: one affine map and a softmax ----
@@ -50,7 +51,7 @@ def cross_entropy(y_hat, y):
 
 
 # ---- training: the book's train_epoch_ch3, printing what train_ch3 plots ----
-print(f"accuracy before training {d2l.evaluate_accuracy(net, test_iter):.3f}")
+print(f"accuracy before training {d2l.evaluate_accuracy_gpu(net, test_iter, ctx):.3f}")
 for epoch in range(args.epochs):
     metric = d2l.Accumulator(3)     # sum of losses, correct predictions, examples
     for X, y in train_iter:
@@ -60,7 +61,7 @@ for epoch in range(args.epochs):
         l.backward()
         d2l.sgd([W, b], args.lr, X.shape[0])
         metric.add(float(l.sum()), d2l.accuracy(y_hat, y.as_in_ctx(ctx)), y.size)
-    test_acc = d2l.evaluate_accuracy(net, test_iter)
+    test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, ctx)
     print(f"epoch {epoch + 1}, loss {metric[0] / metric[2]:.3f}, "
           f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}")
 

@@ -486,16 +486,19 @@ def read_fashion_mnist(train: bool = True) -> tuple[numpy.ndarray, numpy.ndarray
 def synthetic_fashion_mnist(num_train: int = 6000, num_test: int = 1000, seed: int = 0):
     """Fashion-MNIST's shapes and types without a download: ((images, labels), (images, labels)).
 
-    Images are (n, 28, 28) uint8, labels (n,) int32 in 0..9: each class a fixed blocky pattern,
-    each image that pattern at a random brightness plus noise, so a classifier can learn it.
+    Images are (n, 28, 28) uint8, labels (n,) int32 in 0..9: each class a fixed blocky shape on
+    a dark background, each image that shape at a random brightness plus noise. Like the real
+    set, about half the pixels are dark and the mean pixel is about 0.28: a set bright
+    everywhere makes the book's learning rates (0.5 in §4.6) diverge on it.
     """
     rng = numpy.random.default_rng(seed)
-    templates = numpy.kron(rng.uniform(0, 1, (10, 7, 7)), numpy.ones((4, 4)))   # (10, 28, 28)
+    shapes = rng.uniform(0, 1, (10, 7, 7)) < 0.5
+    templates = numpy.kron(shapes * rng.uniform(0.5, 1, (10, 7, 7)), numpy.ones((4, 4)))
 
     def draw(n):
         labels = rng.integers(0, 10, n).astype(numpy.int32)
         brightness = rng.uniform(0.5, 1.0, (n, 1, 1))
-        images = templates[labels] * brightness * 255 + rng.normal(0, 50, (n, 28, 28))
+        images = templates[labels] * brightness * 255 + rng.normal(0, 20, (n, 28, 28))
         return numpy.clip(images, 0, 255).astype(numpy.uint8), labels
 
     return draw(num_train), draw(num_test)
@@ -646,6 +649,20 @@ def try_all_gpus() -> list[npx.Device]:
     """Return all available GPUs, or [cpu(),] if no GPU exists."""
     devices = [npx.gpu(i) for i in range(npx.num_gpus())]
     return devices if devices else [npx.cpu()]
+
+
+def evaluate_accuracy_gpu(net, data_iter, device=None) -> float:
+    """Compute the accuracy for a model on a dataset using a GPU (§6.6).
+
+    Each batch moves to `device` first; None is the default device (the book asks its Gluon
+    net where its first parameter lives: a from-scratch net has no such record).
+    """
+    device = backend.get_default_device() if device is None else device
+    metric = Accumulator(2)  # No. of correct predictions, no. of predictions
+    for X, y in data_iter:
+        X, y = X.as_in_ctx(device), y.as_in_ctx(device)
+        metric.add(accuracy(net(X), y), y.size)
+    return metric[0] / metric[1]
 
 
 # ---- 8.2 text preprocessing ----

@@ -58,6 +58,23 @@ def test_accuracy_counts_correct_predictions():
     assert d2l.evaluate_accuracy(lambda X: X, batches) == 0.5
 
 
+def test_evaluate_accuracy_gpu_moves_each_batch_to_the_device(device):
+    W = np.array([[0.0, 1.0], [1.0, 0.0]], device=device)     # swaps the two scores
+    batches = [(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([1, 1], dtype="int32"))] * 3
+
+    def net(X):
+        assert X.device == W.device
+        return np.dot(X, W)
+
+    assert d2l.evaluate_accuracy_gpu(net, batches, npx.cpu() if device == "cpu"
+                                     else npx.gpu(0)) == 0.5
+    mg.set_default_device(device)
+    try:
+        assert d2l.evaluate_accuracy_gpu(net, batches) == 0.5     # None: the default device
+    finally:
+        mg.set_default_device("cpu")
+
+
 def test_load_array_batches_shuffles_and_keeps_the_last(device):
     X = np.arange(20.0, device=device).reshape(10, 2)
     y = np.arange(10, device=device)

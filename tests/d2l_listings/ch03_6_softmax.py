@@ -8,6 +8,7 @@ the chapter tests against). Fashion-MNIST is replaced by a synthetic set of the 
 import synthetic
 
 synthetic.headless()
+synthetic.stand_in_ipython()     # the book imports IPython's display below
 NUM_EPOCHS = synthetic.knob("NUM_EPOCHS", 3)      # the book trains 10
 N_TRAIN = synthetic.knob("N_TRAIN", 3000)         # Fashion-MNIST has 60000
 N_TEST = synthetic.knob("N_TEST", 1000)           # and 10000

@@ -14,6 +14,9 @@ from microgradnd import d2l
 from microgradnd import autograd, np, npx
 npx.set_np()
 
+# ---- prelude, continued: the same random numbers as MXNet with D2L_SAME_RANDOM=1 ----
+synthetic.same_random(np, d2l)
+
 # ---- the book ----
 n_train, n_test, num_inputs, batch_size = 20, 100, 200, 5
 true_w, true_b = np.ones((num_inputs, 1)) * 0.01, 0.05

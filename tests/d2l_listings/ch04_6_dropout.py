@@ -19,6 +19,7 @@ npx.set_np()
 # ---- prelude, continued: stand-ins ----
 gluon = synthetic.gluon_for(np, npx)
 synthetic.patch_fashion_mnist(d2l, np, N_TRAIN, N_TEST)
+synthetic.same_random(np, d2l)
 
 # ---- the book ----
 def dropout_layer(X, dropout):

@@ -11,6 +11,9 @@ import math
 from microgradnd import np, npx
 npx.set_np()
 
+# ---- prelude, continued: the same random numbers as MXNet with D2L_SAME_RANDOM=1 ----
+synthetic.same_random(np, d2l)
+
 # ---- the book ----
 def f(x1, x2):  # Objective function
     return x1 ** 2 + 2 * x2 ** 2

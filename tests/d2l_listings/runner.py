@@ -20,6 +20,11 @@ ROOT = HERE.parent.parent
 
 LISTINGS = sorted(p.stem for p in HERE.glob("ch*.py"))
 
+# One BLAS thread per listing: the tests run two at a time on two cores, and OpenBLAS's
+# threads spin-wait when the cores are taken (a 32x512 @ 512x512 matmul: 0.5 ms on one
+# thread, 35 ms on two threads of a busy machine).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 def to_mxnet(source: str) -> str:
     """The listing with the book's own import lines."""
@@ -55,7 +60,8 @@ def first_failure(stderr: str, listing: str) -> str:
 def run(listing: str, env: dict | None = None, *, python: str = sys.executable,
         mxnet: bool = False, timeout: float = 900) -> Run:
     """Run `listing` (a stem such as 'ch09_1_gru') with D2L_* knobs from `env`."""
-    full_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
+    full_env = {**ONE_THREAD, **os.environ,
+                "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
                 "MPLBACKEND": "Agg", **(env or {})}
     path = HERE / f"{listing}.py"
     with tempfile.TemporaryDirectory() as tmp:

@@ -28,25 +28,41 @@ SAME_RANDOM = knob("SAME_RANDOM", 0) == 1   # draw initial parameters with NumPy
 
 
 def headless() -> None:
-    """Plots go to matplotlib's Agg backend; IPython's display is a no-op when IPython is absent."""
+    """Plots go to matplotlib's Agg backend; the seeds are set. No IPython is faked here.
+
+    matplotlib probes `sys.modules["IPython"]` when it makes a canvas, so a stand-in is
+    installed only by a listing that imports IPython itself (stand_in_ipython).
+    """
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
     matplotlib.use("Agg")
-    try:
-        import IPython.display  # noqa: F401
-    except ImportError:        # the book imports `from IPython import display` for its Animator
-        display = types.ModuleType("IPython.display")
-        display.display = lambda *args, **kwargs: None
-        display.clear_output = lambda *args, **kwargs: None
-        display.set_matplotlib_formats = lambda *args, **kwargs: None
-        ipython = types.ModuleType("IPython")
-        ipython.display = display
-        ipython.get_ipython = lambda: None     # not a notebook, as matplotlib and d2l ask
-        sys.modules.setdefault("IPython", ipython)
-        sys.modules.setdefault("IPython.display", display)
     seed = knob("SEED", 0)
     random.seed(seed)
     numpy.random.seed(seed)
+
+
+def stand_in_ipython() -> None:
+    """`from IPython import display` works without IPython: a terminal, not a notebook.
+
+    For the listings that import IPython themselves (§3.6's Animator). The stand-in answers
+    what matplotlib asks of an IPython module (`version_info`, `get_ipython`) as a plain
+    Python shell would: no shell, so no display hooks.
+    """
+    try:
+        import IPython.display  # noqa: F401
+        return
+    except ImportError:
+        pass
+    display = types.ModuleType("IPython.display")
+    display.display = lambda *args, **kwargs: None
+    display.clear_output = lambda *args, **kwargs: None
+    display.set_matplotlib_formats = lambda *args, **kwargs: None
+    ipython = types.ModuleType("IPython")
+    ipython.display = display
+    ipython.version_info = (8, 24, 0, "")   # recent enough that matplotlib needs no GUI map
+    ipython.get_ipython = lambda: None     # not a notebook
+    sys.modules["IPython"] = ipython
+    sys.modules["IPython.display"] = display
 
 
 def engine(np) -> str:
@@ -128,7 +144,7 @@ def _host(x) -> numpy.ndarray:
 
 
 def same_random(np, d2l, seed: int = 0) -> None:
-    """With D2L_SAME_RANDOM=1: NumPy draws the initial parameters and orders the minibatches.
+    """With D2L_SAME_RANDOM=1: NumPy draws every random number and orders the minibatches.
 
     Both engines then start from the same weights and see the same batches, so their printed
     numbers can be compared; without the variable each engine uses its own generator.
@@ -142,10 +158,18 @@ def same_random(np, d2l, seed: int = 0) -> None:
                        dtype="float32")
         return out if ctx is None else out.as_in_context(ctx)
 
+    def uniform(low=0.0, high=1.0, size=None, dtype=None, ctx=None, **kwargs):
+        out = np.array(numpy.asarray(rng.uniform(low, high, size), dtype=numpy.float32),
+                       dtype="float32")
+        return out if ctx is None else out.as_in_context(ctx)
+
     def load_array(data_arrays, batch_size, is_train=True):
         return ArrayLoader(np, [_host(a) for a in data_arrays], batch_size, is_train, seed)
 
     np.random.normal = normal
+    if hasattr(d2l, "normal"):      # MXNet's d2l draws synthetic_data with its own alias
+        d2l.normal = normal
+    np.random.uniform = uniform     # §4.6's dropout masks
     d2l.load_array = load_array
 
 
@@ -155,15 +179,18 @@ def same_random(np, d2l, seed: int = 0) -> None:
 def fashion_mnist_arrays(n_train: int, n_test: int, seed: int = 0):
     """(X_train, y_train, X_test, y_test): float32 (n, 1, 28, 28) in [0, 1], int32 labels.
 
-    Each class is a fixed random pattern of bright pixels under uniform noise: learnable by a
-    linear model, far from trivial at initialization (accuracy starts near 0.1).
+    Each class is a fixed random pattern of bright pixels, at a random brightness per image,
+    over a dark background with faint uniform noise (mean pixel 0.2, as Fashion-MNIST's 0.29):
+    learnable by a linear model, far from trivial at initialization (accuracy starts near
+    0.1). A set bright everywhere (mean 0.375) drove §4.6's lr 0.5 into a phase where the
+    gradient norm rose 60-fold, which turned float32 rounding into 10% differences from MXNet.
     """
     rng = numpy.random.RandomState(seed)
     patterns = (rng.uniform(size=(10, 784)) < 0.25).astype(numpy.float32)
 
     def draw(n):
         y = rng.randint(0, 10, n).astype(numpy.int32)
-        X = 0.5 * patterns[y] + rng.uniform(0, 0.5, (n, 784)).astype(numpy.float32)
+        X = patterns[y] * rng.uniform(0.5, 1.0, (n, 1)) + rng.uniform(0, 0.2, (n, 784))
         return X.reshape(n, 1, 28, 28).astype(numpy.float32), y
 
     X_train, y_train = draw(n_train)
