@@ -7,24 +7,19 @@ backend.py understands ('cpu', 'cuda:N'), printed as MXNet prints its Contexts.
 from __future__ import annotations
 
 from . import backend, ops
-from .core import Tensor, _wrap, tensor
-
-
-def _as_tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else tensor(x)
-
+from .core import Tensor, _wrap, as_tensor
 
 # ---- activations and normalizations (differentiable) ----
 
 
 def relu(data) -> Tensor:
     """max(data, 0) elementwise (MXNet's npx.relu)."""
-    return ops.relu(_as_tensor(data))
+    return ops.relu(as_tensor(data))
 
 
 def sigmoid(data) -> Tensor:
     """1 / (1 + exp(-data)) elementwise (MXNet's npx.sigmoid)."""
-    return ops.sigmoid(_as_tensor(data))
+    return ops.sigmoid(as_tensor(data))
 
 
 def _shifted(x: Tensor, axis: int) -> Tensor:
@@ -38,13 +33,13 @@ def _shifted(x: Tensor, axis: int) -> Tensor:
 
 def softmax(data, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis` (MXNet's npx.softmax without length/temperature)."""
-    e = _shifted(_as_tensor(data), axis).exp()
+    e = _shifted(as_tensor(data), axis).exp()
     return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(data, axis: int = -1) -> Tensor:
     """x - log(sum(exp(x))) along `axis`, computed without overflow (MXNet's npx.log_softmax)."""
-    s = _shifted(_as_tensor(data), axis)
+    s = _shifted(as_tensor(data), axis)
     return s - s.exp().sum(axis=axis, keepdims=True).log()
 
 
@@ -57,7 +52,7 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, dtype="float32") -
     Not differentiable (its input is integer labels). An index outside [0, depth) gives a row
     of `off_value`, as in MXNet; float indices (MXNet's labels often are) are truncated.
     """
-    idx = _as_tensor(indices).data
+    idx = as_tensor(indices).data
     xp = backend.xp_of(idx)
     hot = idx.astype("int64")[..., None] == xp.arange(depth)
     return _wrap(xp.where(hot, on_value, off_value).astype(dtype))
@@ -70,11 +65,11 @@ def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False
     respect to `data` (an integer-array getitem). `index` has data's shape without `axis` (or
     with it as 1); mode 'clip' clamps out-of-range indices, 'wrap' takes them modulo the size.
     """
-    data = _as_tensor(data)
+    data = as_tensor(data)
     xp = data.xp
     axis = axis % data.ndim
     n = data.shape[axis]
-    idx = backend.to_device(_as_tensor(index).data, data.device).astype("int64")
+    idx = backend.to_device(as_tensor(index).data, data.device).astype("int64")
     if idx.ndim == data.ndim:           # the axis kept as 1
         idx = idx.reshape(idx.shape[:axis] + idx.shape[axis + 1:])
     if mode == "clip":
