@@ -69,7 +69,7 @@ def run_floor(batches, params0, lr):
         sum_e = E.sum(axis=1, keepdims=True)
         rows = numpy.arange(n)
         l = numpy.log(sum_e[:, 0]) - S[rows, y]  # noqa: E741 - as the book
-        # d l.sum() / d logits = softmax(O) - one_hot(y)
+        # d l.sum() / d logits = softmax(logits) - one_hot(y)
         gO = E / sum_e
         gO[rows, y] -= 1
         gW2, gb2 = H.T.dot(gO), gO.sum(axis=0)
@@ -113,7 +113,7 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
     steps = 2 if quick else 20
     if quick:
         batch_size, n_in, n_hidden = 16, 49, 16
-    rounds = rounds or (2 if quick else 9)
+    rounds = rounds or (2 if quick else 15)
     batches, params0 = make_data(steps, batch_size, n_in, n_hidden, n_out)
     torch = load_torch()
     floor = run_floor(batches, params0, lr)

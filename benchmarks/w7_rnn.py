@@ -101,7 +101,7 @@ def run_floor(batches, params0, lr):
         sum_e = E.sum(axis=1, keepdims=True)
         rows, y = numpy.arange(n), Y.T.reshape(-1)
         l = float((numpy.log(sum_e[:, 0]) - S[rows, y]).mean())  # noqa: E741 - as the book
-        # d l / d logits = (softmax(O) - one_hot(y)) / n
+        # d l / d logits = (softmax(logits) - one_hot(y)) / n
         gO = E / sum_e
         gO[rows, y] -= 1
         gO /= n
@@ -179,7 +179,7 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
     steps = 2 if quick else 10
     if quick:
         batch_size, num_steps, hidden = 4, 5, 16
-    rounds = rounds or (2 if quick else 9)
+    rounds = rounds or (2 if quick else 15)
     batches, params0 = make_data(steps, batch_size, num_steps, vocab, hidden)
     torch = load_torch()
     floor = run_floor(batches, params0, lr)
