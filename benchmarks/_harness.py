@@ -10,6 +10,8 @@ import statistics
 import time
 from collections.abc import Callable
 
+import numpy
+
 NUMPY_THREADS = int(os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
                     or os.cpu_count() or 1)
 
@@ -22,6 +24,17 @@ def load_torch():
         return None
     torch.set_num_threads(NUMPY_THREADS)
     return torch
+
+
+def check_agree(name, got, want, atol=1e-5):
+    """Raise unless two runs end with the same parameters and last loss."""
+    (p_got, l_got), (p_want, l_want) = got, want
+    for i, (a, b) in enumerate(zip(p_got, p_want)):
+        if not numpy.allclose(a, b, rtol=1e-4, atol=atol):
+            raise AssertionError(f"{name}: parameter {i} differs by "
+                                 f"{numpy.abs(a - b).max():.3g}")
+    if not numpy.isclose(l_got, l_want, rtol=1e-4):
+        raise AssertionError(f"{name}: last loss {l_got} vs {l_want}")
 
 
 def interleave(cases: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:

@@ -13,7 +13,7 @@ import numpy
 import microgradnd as mg
 from microgradnd import autograd, d2l, np, npx
 
-from ._harness import interleave, load_torch, result, timed
+from ._harness import check_agree, interleave, load_torch, result, timed
 
 
 def make_data(steps: int, batch_size: int, num_steps: int, vocab: int, hidden: int,
@@ -161,17 +161,6 @@ def run_torch(torch, batches, params0, lr):
                 param -= lr * param.grad / 1
                 param.grad.zero_()
     return [p.detach().numpy() for p in params], float(l.detach())
-
-
-def check_agree(name, got, want):
-    """Raise unless two runs end with the same parameters and last loss."""
-    (p_got, l_got), (p_want, l_want) = got, want
-    for i, (a, b) in enumerate(zip(p_got, p_want)):
-        if not numpy.allclose(a, b, rtol=1e-4, atol=1e-5):
-            raise AssertionError(f"{name}: parameter {i} differs by "
-                                 f"{numpy.abs(a - b).max():.3g}")
-    if not numpy.isclose(l_got, l_want, rtol=1e-4):
-        raise AssertionError(f"{name}: last loss {l_got} vs {l_want}")
 
 
 def run(quick: bool = False, rounds: int | None = None) -> dict:
