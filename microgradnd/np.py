@@ -15,7 +15,7 @@ from numpy import float16, float32, float64, int32, int64  # noqa: F401 - dtype 
 from . import backend, ops
 from .core import Tensor, _wrap, as_tensor, tensor
 from .graph import state
-from .interop import not_differentiable
+from .interop import any_requires_grad, not_differentiable
 
 # `isinstance(x, np.ndarray)` holds for the Tensors this module returns, as in MXNet.
 ndarray = Tensor
@@ -58,8 +58,7 @@ def _device(device, ctx):
 
 def _constant_result(name: str, *inputs) -> None:
     """Refuse, inside record(), a float input that needs a gradient this function would drop."""
-    if state.recording and any(
-            isinstance(x, Tensor) and x.requires_grad for x in inputs):
+    if state.recording and any_requires_grad(inputs):
         raise not_differentiable(f"microgradnd.np.{name}")
 
 

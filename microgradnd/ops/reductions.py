@@ -147,16 +147,21 @@ def cumsum(x, axis=None):
 # ---- composed: no backward of their own ----
 
 
+def _count(x, axis, name: str) -> int:
+    """How many elements a reduction over `axis` takes into each result."""
+    try:
+        # a 0-d tensor takes axis 0 or -1 (as NumPy's sum and PyTorch): its one element
+        return x.size if axis is None or x.ndim == 0 else math.prod(
+            x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
+        raise ShapeError(f"{name} of a tensor of shape {x.shape}: axis {axis} is out of "
+                         f"bounds for {x.ndim} dimensions") from None
+
+
 def mean(x, axis=None, keepdims: bool = False):
     """Average over `axis`: sum / count."""
     axis = _axis(axis)
-    try:
-        # a 0-d tensor takes axis 0 or -1 (as NumPy's sum and PyTorch): its one element
-        count = x.size if axis is None or x.ndim == 0 else math.prod(
-            x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
-    except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
-        raise ShapeError(f"mean of a tensor of shape {x.shape}: axis {axis} is out of bounds "
-                         f"for {x.ndim} dimensions") from None
+    count = _count(x, axis, "mean")
     if x.data.dtype == numpy.float16:
         # summed in float32, as NumPy and PyTorch do: in float16 the sum of 70,000 ones is
         # inf, and so is the count 70,000 itself
@@ -171,8 +176,7 @@ def var(x, axis=None, ddof: int = 0, keepdims: bool = False):
     """Variance over `axis`: the mean squared deviation, divided by count - ddof."""
     axis = _axis(axis)
     d = x - mean(x, axis, keepdims=True)
-    count = x.size if axis is None or x.ndim == 0 else math.prod(
-        x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
+    count = _count(x, axis, "var")
     s = sum(d * d, axis, keepdims)
     with numpy.errstate(divide="ignore", invalid="ignore"):     # count <= ddof: inf, as NumPy
         return s / builtins.max(count - ddof, 0)
