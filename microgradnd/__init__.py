@@ -9,7 +9,18 @@ from . import autograd, d2l, np, npx, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
 from .core import Tensor, from_dlpack, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
-from .functional import grad, hessian, hvp, value_and_grad
+from .functional import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    value_and_grad,
+    vjp,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from .viz import draw_graph
 
@@ -19,5 +30,6 @@ __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd", "d2l",
     "cuda_is_available", "draw_graph", "from_dlpack", "get_default_device", "gradcheck",
     "gradgradcheck",
-    "grad", "hessian", "hvp", "np", "npx", "ops", "set_default_device", "tensor", "value_and_grad",
+    "grad", "hessian", "hvp", "jacfwd", "jacobian", "jacrev", "jvp", "linearize", "np", "npx",
+    "ops", "set_default_device", "tensor", "value_and_grad", "vjp",
 ]

@@ -14,6 +14,7 @@ from .core import Tensor, _wrap, tensor
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops import cast, sum_to
+from .ops.tangents import carry
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
            "predict_mode", "record", "set_recording", "set_training", "trace_backward",
@@ -277,7 +278,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         if not create_graph:    # hand out arrays the caller may modify without side effects
             root = id(_memory_root(g.data))
             if root in seen or not _writeable(g.data):
-                g = _wrap(g.data.copy())
+                g = carry(g, _wrap(g.data.copy()))      # a tangent of g stays with it
                 root = id(g.data)
             seen.add(root)
         result.append(g)

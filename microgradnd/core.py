@@ -30,7 +30,9 @@ _UNCHANGED = (0,)
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    __slots__ = ("data", "grad", "_node", "_req", "_vc", "__weakref__")
+    # _tan, forward mode's tangents ({level: Tensor}), stays unset until a tangent arrives, so
+    # making a tensor costs nothing for it (ops/tangents.py reads it with getattr).
+    __slots__ = ("data", "grad", "_node", "_req", "_vc", "_tan", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
     # and scalars reach the same ops through __array_ufunc__.
     __array_priority__ = 1000.0
@@ -230,6 +232,8 @@ class Tensor:
     def _inplace(self, other, out_of_place, update):
         if state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
             return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
+        if state.levels and (_has_tangent(self) or _has_tangent(other)):
+            return out_of_place(self, other)   # the tangent must change with the value
         value = ops.operand_data(other, self)
         try:
             update(self.data, value)
@@ -258,13 +262,17 @@ class Tensor:
         A leaf variable is still updated in place, outside the graph.
         """
         try:
-            if state.recording and (not self.is_leaf or (
-                    self._req is None and getattr(value, "requires_grad", False))):
+            if (state.recording and (not self.is_leaf or (
+                    self._req is None and getattr(value, "requires_grad", False)))) or (
+                    state.levels and (_has_tangent(self) or _has_tangent(value))):
                 old = _wrap(self.data, self._node)
                 old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
+                ops.tangents.carry(self, old)
                 new = ops.setitem(old, index, value)
                 # t now holds new memory: a counter of its own, past every version recorded
                 self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
+                if hasattr(new, "_tan"):        # forward mode: t's tangent follows its value
+                    self._tan = new._tan
                 return
             self.data[ops.index_data(index)] = ops.operand_data(value, self)
         except (IndexError, ValueError) as e:
@@ -503,6 +511,10 @@ def _above(name: str):
     """
     module = sys.modules.get(f"{__package__}.{name}")
     return module if module is not None else importlib.import_module(f".{name}", __package__)
+
+
+def _has_tangent(x) -> bool:
+    return ops.tangents.has_tangent(x)
 
 
 def _wrap(data, node=None) -> Tensor:

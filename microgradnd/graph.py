@@ -17,6 +17,7 @@ class _State(threading.local):
     training = False     # MXNet's train mode: set by record()/pause(), read by is_training()
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
+    levels = ()          # the tags of the open forward levels, outermost first (ops/tangents.py)
 
 
 state = _State()

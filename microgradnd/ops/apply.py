@@ -1,9 +1,10 @@
 """Applying an op: run its forward rule on arrays, and while recording leave a Node behind.
 
 Read this second, after graph.py. An op is a class with a `forward` rule (arrays in, an array
-out) and a `backward` rule (the output's gradient in, one gradient per input out, written in
-Tensor operations so that recording them gives second derivatives). `unary` and `binary` apply
-one; the families (arithmetic.py, elementwise.py, ...) define the ops themselves.
+out), a `backward` rule (the output's gradient in, one gradient per input out) and a `jvp`
+rule (one tangent per input in, the output's tangent out), both written in Tensor operations
+so that they compose with each other and with themselves. `unary` and `binary` apply one; the
+families (arithmetic.py, elementwise.py, ...) define the ops; tangents.py is forward mode.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy
 from .. import backend, core
 from ..errors import DeviceError, ShapeError
 from ..graph import Node, state
+from . import tangents
 
 __all__ = ["Op", "as_constant", "binary", "operand_data", "record", "requires_grad", "unary"]
 
@@ -28,6 +30,13 @@ class Op:
     # False when backward never reads the inputs' values (only shapes): changing an input in
     # place after recording then does no harm, and backward does not refuse it (as PyTorch).
     reads_inputs = True
+
+    @classmethod
+    def jvp(cls, inputs, args, out, tangents):
+        """The output's tangent, given one tangent per input (None: zero); forward mode."""
+        raise NotImplementedError(f"the op '{cls.name}' has no forward rule: give its class a "
+                                  "jvp(inputs, args, out, tangents) beside its backward rule "
+                                  "(docs/adding-an-op.md)")
 
     @staticmethod
     def replaced(node):
@@ -129,8 +138,9 @@ def unary(op, x, *args):
         tape = state.tape
         if tape is not None:
             tape.nodes.append(node)
+    if tangents.open_levels:    # forward mode: one global read while it is off
+        tangents.push(op, out, (x,), args)
     return out
-
 
 
 def binary(op, a, b):
@@ -169,4 +179,6 @@ def binary(op, a, b):
             tape = state.tape
             if tape is not None:
                 tape.nodes.append(node)
+    if tangents.open_levels:    # forward mode: one global read while it is off
+        tangents.push(op, out, (a, b), ())
     return out

@@ -14,6 +14,7 @@ from .. import core
 from .apply import Op, binary, unary
 from .conversion import cast
 from .elementwise import log, where
+from .tangents import tangent_sum, through_backward
 
 __all__ = [  # what ops/__init__.py gathers
     "Add", "Div", "Mul", "Neg", "Power", "Sub", "add", "div", "mul", "neg", "power", "square",
@@ -31,6 +32,11 @@ class Add(Op):
     def backward(node, out, g):
         return g, g
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        ta, tb = t
+        return ta if tb is None else tb if ta is None else ta + tb
+
 
 def add(a, b):
     """a + b."""
@@ -46,6 +52,11 @@ class Sub(Op):
     @staticmethod
     def backward(node, out, g):
         return g, (-g if node.requires_grad[1] else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        ta, tb = t
+        return ta if tb is None else -tb if ta is None else ta - tb
 
 
 def sub(a, b):
@@ -63,6 +74,11 @@ class Mul(Op):
         a, b = node.inputs
         need_a, need_b = node.requires_grad
         return (g * b if need_a else None), (g * a if need_b else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (a, b), (ta, tb) = inputs, t
+        return tangent_sum(ta * b if ta is not None else None, a * tb if tb is not None else None)
 
 
 def mul(a, b):
@@ -85,6 +101,13 @@ class Div(Op):
             ga = g / b
             # d/db a/b = -a/b² = -(1/b)·out
             return ga, (-ga * out if node.requires_grad[1] else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        b, (ta, tb) = inputs[1], t
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            # d(a/b) = (da - out·db) / b
+            return (ta if tb is None else -(out * tb) if ta is None else ta - out * tb) / b
 
 
 def div(a, b):
@@ -136,6 +159,11 @@ class Power(Op):
                     gb = g * (out * (math.log(a) if a > 0 else math.nan))
             return ga, gb
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule (masks and all) applied to each tangent."""
+        return through_backward(Power, inputs, args, out, t)
+
 
 def power(a, b):
     """a ** b."""
@@ -156,6 +184,10 @@ class Neg(Op):
     @staticmethod
     def backward(node, out, g):
         return (-g,)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return -t[0]
 
 
 def neg(x):

@@ -12,7 +12,9 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
+from . import tangents
 from .apply import Op, as_constant, binary, operand_data, record, requires_grad, unary
+from .tangents import tangent_sum, through_backward
 
 __all__ = [  # what ops/__init__.py gathers
     "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "Maximum", "Minimum", "Relu",
@@ -35,6 +37,9 @@ class Exp(Op):
     def backward(node, out, g):
         return (g * out,)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * out
 
 def exp(x):
     """e**x; d/dx = e**x."""
@@ -56,6 +61,10 @@ class Log(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / node.inputs[0],)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] / inputs[0]
 
 def log(x):
     """Natural logarithm; d/dx = 1/x."""
@@ -77,6 +86,10 @@ class Log1p(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / (1.0 + node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] / (1.0 + inputs[0])
 
 def log1p(x):
     """log(1 + x); d/dx = 1/(1 + x)."""
@@ -97,6 +110,10 @@ class Sqrt(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g * 0.5 / out,)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] * 0.5 / out
 
 def sqrt(x):
     """√x; d/dx = 1/(2√x)."""
@@ -118,6 +135,9 @@ class Sign(Op):
     def backward(node, out, g):
         return (None,)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return None
 
 def sign(x):
     """-1, 0 or 1 by the sign of x; d/dx = 0."""
@@ -137,6 +157,9 @@ class Abs(Op):
     def backward(node, out, g):
         return (g * sign(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * sign(inputs[0])
 
 def abs(x):  # noqa: A001 - mirrors numpy.abs
     """|x|; d/dx = sign(x)."""
@@ -162,6 +185,11 @@ class TanhGrad(Op):
         need_g, need_t = node.requires_grad
         return (gg * (1.0 - t * t) if need_g else None), (gg * (-2.0 * g * t) if need_t else None)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (g, tt), (dg, dt) = inputs, t
+        return tangent_sum(binary(TanhGrad, dg, tt) if dg is not None else None,
+                           dt * (-2.0 * g * tt) if dt is not None else None)
 
 class Tanh(Op):
     name = "tanh"
@@ -176,6 +204,9 @@ class Tanh(Op):
     def backward(node, out, g):
         return (binary(TanhGrad, g, out),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return binary(TanhGrad, t[0], out)
 
 def tanh(x):
     """tanh x; d/dx = 1 - tanh² x."""
@@ -202,6 +233,9 @@ class Sigmoid(Op):
     def backward(node, out, g):
         return (g * (out * (1.0 - out)),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * (out * (1.0 - out))
 
 def sigmoid(x):
     """1 / (1 + e**-x); d/dx = σ(x)(1 - σ(x))."""
@@ -222,6 +256,9 @@ class Heaviside(Op):
     def backward(node, out, g):
         return (None,)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return None
 
 def step(x):
     """1 where x > 0, else 0; d/dx = 0."""
@@ -239,6 +276,9 @@ class Relu(Op):
     def backward(node, out, g):
         return (g * step(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * step(inputs[0])
 
 def relu(x):
     """max(x, 0); d/dx = 1 where x > 0, else 0."""
@@ -256,6 +296,9 @@ class Sin(Op):
     def backward(node, out, g):
         return (g * cos(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * cos(inputs[0])
 
 def sin(x):
     """sin x; d/dx = cos x."""
@@ -273,6 +316,9 @@ class Cos(Op):
     def backward(node, out, g):
         return (-g * sin(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return -t[0] * sin(inputs[0])
 
 def cos(x):
     """cos x; d/dx = -sin x."""
@@ -290,6 +336,9 @@ class Sinh(Op):
     def backward(node, out, g):
         return (g * cosh(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * cosh(inputs[0])
 
 def sinh(x):
     """sinh x; d/dx = cosh x."""
@@ -307,6 +356,9 @@ class Cosh(Op):
     def backward(node, out, g):
         return (g * sinh(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * sinh(inputs[0])
 
 def cosh(x):
     """cosh x; d/dx = sinh x."""
@@ -365,6 +417,10 @@ class Maximum(Op):
     def backward(node, out, g):
         return _split_by_winner(node, g, numpy.greater)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Maximum, inputs, args, out, t)
 
 def maximum(a, b):
     """max(a, b) elementwise, broadcasting; d/da = 1 where a > b, ½ where a == b, else 0."""
@@ -384,6 +440,10 @@ class Minimum(Op):
     def backward(node, out, g):
         return _split_by_winner(node, g, numpy.less)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Minimum, inputs, args, out, t)
 
 def minimum(a, b):
     """min(a, b) elementwise, broadcasting; d/da = 1 where a < b, ½ where a == b, else 0."""
@@ -428,6 +488,10 @@ class Clip(Op):
             ghi = g * _constant(above, g)
         return gx, glo, ghi
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Clip, inputs, args, out, t)
 
 def _shape_of(b):
     return None if b is None else b.shape if isinstance(b, core.Tensor) else ()
@@ -449,6 +513,8 @@ def clip(x, lo=None, hi=None):
             from None
     if state.recording and (requires_grad(x) or requires_grad(lo) or requires_grad(hi)):
         record(Clip, out, (x, lo, hi), ())
+    if tangents.open_levels:
+        tangents.push(Clip, out, (x, lo, hi), ())
     return out
 
 
@@ -472,6 +538,10 @@ class Where(Op):
         return (where(cond, g, 0.0) if node.requires_grad[0] else None,
                 where(cond, 0.0, g) if node.requires_grad[1] else None)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Where, inputs, args, out, t)
 
 def where(cond, a, b):
     """a where cond is true, else b; `cond` is a boolean array or tensor (not differentiated)."""
@@ -488,4 +558,6 @@ def where(cond, a, b):
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None
     if state.recording and (requires_grad(a) or requires_grad(b)):
         record(Where, out, (a, b), (cond,))
+    if tangents.open_levels:
+        tangents.push(Where, out, (a, b), (cond,))
     return out

@@ -12,6 +12,7 @@ from ..errors import ShapeError
 from .apply import Op, as_constant, binary, unary
 from .arithmetic import mul
 from .shapes import Transpose, reshape, transpose
+from .tangents import tangent_sum
 
 __all__ = [  # what ops/__init__.py gathers
     "MatMul", "dot", "matmul",
@@ -65,6 +66,12 @@ class MatMul(Op):
             if b_vec:
                 gb = reshape(gb, gb.shape[:-1])
         return ga, gb
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (a, b), (ta, tb) = inputs, t
+        return tangent_sum(matmul(ta, b) if ta is not None else None,
+                           matmul(a, tb) if tb is not None else None)
 
     @classmethod
     def shape_error(cls, a, b, e: ValueError) -> ShapeError:

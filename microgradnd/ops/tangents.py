@@ -1,0 +1,148 @@
+"""Forward mode's machinery: the levels that are open, the tangents tensors carry, and how an
+op's forward rule (`jvp`) pushes them from its inputs to its output.
+
+Read this after apply.py. A tangent lives on the Tensor it belongs to (`_tan`, a dict from
+level tag to tangent Tensor, unset until a tangent arrives), so reverse mode pays nothing for
+it: while no level is open, unary() and binary() make one test of `open_levels` and move on.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import NamedTuple
+
+from .. import core
+from ..graph import state
+
+__all__ = ["dual_level"]    # the rest is used as tangents.<name>
+
+# Forward levels open in all threads together: the one test unary() and binary() make. It is
+# process-wide so that the test is a plain global read; another thread's open level only sends
+# this thread down push(), which reads this thread's own `state.levels` and finds none.
+open_levels = 0
+_lock = threading.Lock()
+_tags = itertools.count(1)      # level tags are never reused: a dead level's tangents stay dead
+
+
+class dual_level:
+    """`with dual_level() as level:` — open a forward level, a tag for one jvp's tangents.
+
+    Levels nest. Each carries its own tag, so the tangent of an inner jvp never mixes with an
+    outer one's (perturbation confusion); once closed, its tangents are ignored everywhere.
+    """
+
+    def __enter__(self) -> int:
+        global open_levels
+        self.tag = next(_tags)
+        self._saved = state.levels
+        state.levels = self._saved + (self.tag,)
+        with _lock:
+            open_levels += 1
+        return self.tag
+
+    def __exit__(self, *exc):
+        global open_levels
+        state.levels = self._saved
+        with _lock:
+            open_levels -= 1
+        return False
+
+
+def get_tangent(x, level: int):
+    """x's tangent at `level`, or None, which means zero (always so for a Python scalar)."""
+    tans = getattr(x, "_tan", None)
+    return None if tans is None else tans.get(level)
+
+
+def set_tangent(x, level: int, t) -> None:
+    """Give x the tangent t at `level`."""
+    tans = getattr(x, "_tan", None)
+    if tans is None:
+        x._tan = {level: t}
+    else:
+        tans[level] = t
+
+
+def carry(src, dst):
+    """dst, a copy of src's values made outside the ops, with src's tangents (which it shares)."""
+    tans = getattr(src, "_tan", None)
+    if tans:
+        dst._tan = dict(tans)
+    return dst
+
+
+def has_tangent(x) -> bool:
+    """Does x carry a tangent at an open level of this thread?"""
+    tans = getattr(x, "_tan", None)
+    return bool(tans) and any(level in tans for level in state.levels)
+
+
+def fit(t, like):
+    """A rule's tangent in the shape and dtype of its output `like` (broadcasting undone once
+    here, as the backward walk does for gradients)."""
+    if t.data.shape != like.data.shape:
+        t = core.ops.broadcast_to(t, like.data.shape)
+    if t.data.dtype != like.data.dtype:
+        t = core.ops.cast(t, like.data.dtype)
+    return t
+
+
+def push(op, out, inputs, args) -> None:
+    """Give `out` its tangent at each open level where an input has one, by `op.jvp`.
+
+    The rule for a level runs with only the levels outside it open: an inner tangent may then
+    carry an outer level's tangent (a mixed second derivative), never the other way round,
+    and the tangent of a level never picks up a tangent at its own level.
+    """
+    levels = state.levels
+    for i, level in enumerate(levels):
+        tangents = tuple(get_tangent(x, level) for x in inputs)
+        if all(t is None for t in tangents):
+            continue
+        state.levels = levels[:i]
+        try:
+            t = op.jvp(inputs, args, out, tangents)
+            if t is not None:
+                set_tangent(out, level, fit(t, out))
+        finally:
+            state.levels = levels
+
+
+# ---- helpers for the rules ----
+
+
+def tangent_sum(*terms):
+    """The sum of the terms that are not None (zero tangents); None when all are."""
+    total = None
+    for term in terms:
+        if term is not None:
+            total = term if total is None else total + term
+    return total
+
+
+# ---- elementwise ops: the forward rule is the backward rule ----
+
+
+class Call(NamedTuple):
+    """What a backward rule reads from its Node, for an op applied outside recording."""
+
+    inputs: tuple
+    args: tuple
+    requires_grad: tuple
+
+
+def through_backward(op, inputs, args, out, tangents):
+    """The forward rule of an elementwise op, from its backward rule.
+
+    An elementwise op's Jacobian with respect to each input is diagonal, so it is its own
+    transpose: pushing a tangent forward is pulling it back, one input at a time.
+    """
+    total = None
+    for i, t in enumerate(tangents):
+        if t is None:
+            continue
+        wants = tuple(j == i for j in range(len(inputs)))
+        part = op.backward(Call(inputs, args, wants), out, t)[i]
+        if part is not None:
+            total = part if total is None else total + part
+    return total
