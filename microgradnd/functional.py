@@ -290,7 +290,7 @@ def jvp(f: Callable, primals: tuple, tangents_in: tuple):
     """
     primals = _tensors(primals, "primals")
     tans = _tensors(tangents_in, "tangents", like=primals)
-    with tangents.dual_level() as level:
+    with ops.dual_level() as level:
         out = f(*(_dual(x, t, level) for x, t in zip(primals, tans)))
         return _unpack(out, level, "jvp")
 
@@ -356,10 +356,12 @@ def vjp(f: Callable, *primals):
                             f"returned {type(o).__name__}")
 
     def vjp_fn(cotangents):
-        cts = list(cotangents) if isinstance(out, (tuple, list)) else [cotangents]
+        several = isinstance(out, (tuple, list))
+        cts = list(cotangents) if several and isinstance(cotangents, (tuple, list)) \
+            else [cotangents]
         if len(cts) != len(outs):
             raise ValueError(f"vjp_fn: f returned {len(outs)} outputs but got {len(cts)} "
-                             "cotangents; give one per output")
+                             "cotangent(s); give a tuple with one per output")
         cts = [as_tensor(c, like=o) for c, o in zip(cts, outs)]
         for i, (c, o) in enumerate(zip(cts, outs)):
             if c.shape != o.shape:

@@ -8,6 +8,9 @@ families (arithmetic.py, elementwise.py, ...) define the ops; tangents.py is for
 """
 from __future__ import annotations
 
+import itertools
+import threading
+
 import numpy
 
 from .. import backend, core
@@ -15,7 +18,8 @@ from ..errors import DeviceError, ShapeError
 from ..graph import Node, state
 from . import tangents
 
-__all__ = ["Op", "as_constant", "binary", "operand_data", "record", "requires_grad", "unary"]
+__all__ = ["Op", "as_constant", "binary", "dual_level", "operand_data", "record", "requires_grad",
+           "unary"]
 
 _ndarray = numpy.ndarray
 
@@ -74,6 +78,39 @@ def record(op, out, inputs, args) -> None:
     tape = state.tape
     if tape is not None:
         tape.nodes.append(node)
+
+
+# ---- forward mode: levels of tangents ----
+
+# Forward levels open in all threads together: the one test unary() and binary() make. A plain
+# global, as cheap a test as there is; another thread's level only costs this thread a look
+# at its own (empty) `state.levels`.
+open_levels = 0
+_lock = threading.Lock()
+_tags = itertools.count(1)      # never reused: a closed level's tangents stay dead
+
+
+class dual_level:
+    """`with dual_level() as level:` — open a forward level, the tag of one jvp's tangents.
+
+    Levels nest, each with its own tag, so an inner jvp's tangent never mixes with an outer
+    one's (perturbation confusion). Once closed, its tangents are ignored everywhere.
+    """
+
+    def __enter__(self) -> int:
+        global open_levels
+        self.tag, self._saved = next(_tags), state.levels
+        state.levels = self._saved + (self.tag,)
+        with _lock:
+            open_levels += 1
+        return self.tag
+
+    def __exit__(self, *exc):
+        global open_levels
+        state.levels = self._saved
+        with _lock:
+            open_levels -= 1
+        return False
 
 
 # ---- operands that are not Tensors ----
@@ -138,7 +175,8 @@ def unary(op, x, *args):
         tape = state.tape
         if tape is not None:
             tape.nodes.append(node)
-    if tangents.open_levels:    # forward mode: one global read while it is off
+    # forward mode: one global read while it is off (and the thread's levels while it is on)
+    if open_levels and state.levels:
         tangents.push(op, out, (x,), args)
     return out
 
@@ -179,6 +217,6 @@ def binary(op, a, b):
             tape = state.tape
             if tape is not None:
                 tape.nodes.append(node)
-    if tangents.open_levels:    # forward mode: one global read while it is off
+    if open_levels and state.levels:      # forward mode, as in unary()
         tangents.push(op, out, (a, b), ())
     return out

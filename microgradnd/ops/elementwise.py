@@ -513,7 +513,7 @@ def clip(x, lo=None, hi=None):
             from None
     if state.recording and (requires_grad(x) or requires_grad(lo) or requires_grad(hi)):
         record(Clip, out, (x, lo, hi), ())
-    if tangents.open_levels:
+    if state.levels:
         tangents.push(Clip, out, (x, lo, hi), ())
     return out
 
@@ -558,6 +558,6 @@ def where(cond, a, b):
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None
     if state.recording and (requires_grad(a) or requires_grad(b)):
         record(Where, out, (a, b), (cond,))
-    if tangents.open_levels:
+    if state.levels:
         tangents.push(Where, out, (a, b), (cond,))
     return out

@@ -151,7 +151,7 @@ def setitem(x, index, value):
                                      else value, index))
     if state.recording and (requires_grad(x) or requires_grad(value)):
         record(SetItem, out, (x, value), (index, x))
-    if tangents.open_levels:
+    if state.levels:
         tangents.push(SetItem, out, (x, value), (index, x))
     return out
 
@@ -214,7 +214,7 @@ def concatenate(xs, axis=0):
                          f"{', '.join(str(x.shape) for x in xs)} do not fit ({e})") from None
     if state.recording and builtins.any(requires_grad(x) for x in xs):
         record(Concatenate, out, tuple(xs), (axis,))
-    if tangents.open_levels:
+    if state.levels:
         tangents.push(Concatenate, out, tuple(xs), (axis,))
     return out
 

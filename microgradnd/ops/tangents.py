@@ -1,52 +1,18 @@
 """Forward mode's machinery: the levels that are open, the tangents tensors carry, and how an
 op's forward rule (`jvp`) pushes them from its inputs to its output.
 
-Read this after apply.py. A tangent lives on the Tensor it belongs to (`_tan`, a dict from
-level tag to tangent Tensor, unset until a tangent arrives), so reverse mode pays nothing for
-it: while no level is open, unary() and binary() make one test of `open_levels` and move on.
+Read this after apply.py, which opens levels (`dual_level`) and calls `push` while one is
+open. A tangent lives on the Tensor it belongs to (`_tan`, a dict from level tag to tangent
+Tensor, unset until a tangent arrives), so reverse mode pays nothing for it.
 """
 from __future__ import annotations
 
-import itertools
-import threading
 from typing import NamedTuple
 
 from .. import core
 from ..graph import state
 
-__all__ = ["dual_level"]    # the rest is used as tangents.<name>
-
-# Forward levels open in all threads together: the one test unary() and binary() make. It is
-# process-wide so that the test is a plain global read; another thread's open level only sends
-# this thread down push(), which reads this thread's own `state.levels` and finds none.
-open_levels = 0
-_lock = threading.Lock()
-_tags = itertools.count(1)      # level tags are never reused: a dead level's tangents stay dead
-
-
-class dual_level:
-    """`with dual_level() as level:` — open a forward level, a tag for one jvp's tangents.
-
-    Levels nest. Each carries its own tag, so the tangent of an inner jvp never mixes with an
-    outer one's (perturbation confusion); once closed, its tangents are ignored everywhere.
-    """
-
-    def __enter__(self) -> int:
-        global open_levels
-        self.tag = next(_tags)
-        self._saved = state.levels
-        state.levels = self._saved + (self.tag,)
-        with _lock:
-            open_levels += 1
-        return self.tag
-
-    def __exit__(self, *exc):
-        global open_levels
-        state.levels = self._saved
-        with _lock:
-            open_levels -= 1
-        return False
-
+__all__ = []    # used as tangents.<name>
 
 def get_tangent(x, level: int):
     """x's tangent at `level`, or None, which means zero (always so for a Python scalar)."""
@@ -96,8 +62,13 @@ def push(op, out, inputs, args) -> None:
     """
     levels = state.levels
     for i, level in enumerate(levels):
-        tangents = tuple(get_tangent(x, level) for x in inputs)
-        if all(t is None for t in tangents):
+        tangents, found = [], False
+        for x in inputs:
+            tans = getattr(x, "_tan", None)
+            t = None if tans is None else tans.get(level)
+            found = found or t is not None
+            tangents.append(t)
+        if not found:
             continue
         state.levels = levels[:i]
         try:
