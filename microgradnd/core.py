@@ -232,7 +232,7 @@ class Tensor:
     def _inplace(self, other, out_of_place, update):
         if state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
             return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
-        if state.levels and (_has_tangent(self) or _has_tangent(other)):
+        if ops.apply.open_levels and (_has_tangent(self) or _has_tangent(other)):
             return out_of_place(self, other)   # the tangent must change with the value
         value = ops.operand_data(other, self)
         try:
@@ -264,7 +264,7 @@ class Tensor:
         try:
             if (state.recording and (not self.is_leaf or (
                     self._req is None and getattr(value, "requires_grad", False)))) or (
-                    state.levels and (_has_tangent(self) or _has_tangent(value))):
+                    ops.apply.open_levels and (_has_tangent(self) or _has_tangent(value))):
                 old = _wrap(self.data, self._node)
                 old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
                 ops.tangents.carry(self, old)
