@@ -24,6 +24,8 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Add(Op):
     name = "add"
+    numpy_twin = "add"
+    torch_twin = "add"
     reads_inputs = False
 
     forward = staticmethod(operator.add)     # a C call: no Python frame per op
@@ -45,6 +47,8 @@ def add(a, b):
 
 class Sub(Op):
     name = "sub"
+    numpy_twin = "subtract"
+    torch_twin = "sub"
     reads_inputs = False
 
     forward = staticmethod(operator.sub)
@@ -66,6 +70,8 @@ def sub(a, b):
 
 class Mul(Op):
     name = "mul"
+    numpy_twin = "multiply"
+    torch_twin = "mul"
 
     forward = staticmethod(operator.mul)
 
@@ -88,6 +94,8 @@ def mul(a, b):
 
 class Div(Op):
     name = "div"
+    numpy_twin = "divide"
+    torch_twin = "div"
     saves_output = True
 
     forward = staticmethod(operator.truediv)
@@ -123,6 +131,9 @@ class Power(Op):
     """
 
     name = "pow"
+    function = "power"
+    numpy_twin = "power"
+    torch_twin = "pow"
 
     forward = staticmethod(operator.pow)
 
@@ -177,6 +188,8 @@ def square(x):
 
 class Neg(Op):
     name = "neg"
+    numpy_twin = "negative"
+    torch_twin = "neg"
     reads_inputs = False
 
     forward = staticmethod(operator.neg)
