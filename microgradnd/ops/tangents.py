@@ -60,6 +60,9 @@ def push(op, out, inputs, args) -> None:
     carry an outer level's tangent (a mixed second derivative), never the other way round,
     and the tangent of a level never picks up a tangent at its own level.
     """
+    # Set even when no tangent comes: reading an unset slot raises (and getattr catches) an
+    # AttributeError, which costs far more than the attribute itself.
+    out._tan = None
     levels = state.levels
     for i, level in enumerate(levels):
         tangents, found = [], False
