@@ -276,8 +276,6 @@ def _unpack(out, level: int, name: str):
     t = tangents.get_tangent(out, level)
     if t is None:       # out does not depend on the primals: its tangent is zero
         t = _wrap(out.xp.zeros_like(out.data))
-    else:
-        out._tan.pop(level)     # the level is closing: out is handed back without it
     return out, t
 
 
@@ -292,7 +290,11 @@ def jvp(f: Callable, primals: tuple, tangents_in: tuple):
     tans = _tensors(tangents_in, "tangents", like=primals)
     with ops.dual_level() as level:
         out = f(*(_dual(x, t, level) for x, t in zip(primals, tans)))
-        return _unpack(out, level, "jvp")
+        out, tangent = _unpack(out, level, "jvp")
+    for o in out if isinstance(out, (tuple, list)) else (out,):
+        if getattr(o, "_tan", None):
+            o._tan.pop(level, None)     # the level is closed: out is handed back without it
+    return out, tangent
 
 
 def linearize(f: Callable, *primals):

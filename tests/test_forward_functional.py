@@ -202,6 +202,15 @@ def test_outputs_tuples_and_constants():
     numpy.testing.assert_allclose(tb.numpy(), numpy.zeros(3))
 
 
+def test_an_output_returned_twice_has_its_tangent_twice():
+    x = mg.tensor(numpy.array([1.0, 2.0]))
+    (a, b), (ta, tb) = mg.jvp(lambda x: (lambda y: (y, y))(x * 3.0), (x,), (x,))
+    numpy.testing.assert_allclose(ta.numpy(), [3.0, 6.0])
+    numpy.testing.assert_allclose(tb.numpy(), [3.0, 6.0])
+    (a, b), (ta, tb) = mg.jvp(lambda x: (x, x), (x,), (x,))
+    numpy.testing.assert_allclose(tb.numpy(), [1.0, 2.0])
+
+
 def test_errors_teach():
     x = mg.tensor(numpy.array([1.0, 2.0]))
     with pytest.raises(mg.ShapeError, match="tangent 0 has shape"):
