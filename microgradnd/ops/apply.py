@@ -87,9 +87,8 @@ def record_node(op, out, inputs, args) -> None:
 
 # ---- forward mode: levels of tangents ----
 
-# Forward levels open in all threads together: the one test unary() and binary() make. A plain
-# global, as cheap a test as there is; another thread's level only costs this thread a look
-# at its own (empty) `state.levels`.
+# Forward levels open in all threads together: unary()'s and binary()'s one test, a plain global
+# (another thread's level only costs this thread a look at its own, empty, `state.levels`).
 open_levels = 0
 _lock = threading.Lock()
 _tags = itertools.count(1)      # never reused: a closed level's tangents stay dead
