@@ -12,7 +12,6 @@ from ..errors import ShapeError
 from .apply import Op, as_constant, binary, unary
 from .arithmetic import mul
 from .shapes import Transpose, reshape, transpose
-from .tangents import tangent_sum
 
 __all__ = [  # what ops/__init__.py gathers
     "MatMul", "dot", "matmul",
@@ -72,8 +71,9 @@ class MatMul(Op):
     @staticmethod
     def jvp(inputs, args, out, t):
         (a, b), (ta, tb) = inputs, t
-        return tangent_sum(matmul(ta, b) if ta is not None else None,
-                           matmul(a, tb) if tb is not None else None)
+        if tb is None:
+            return matmul(ta, b)
+        return matmul(a, tb) if ta is None else matmul(ta, b) + matmul(a, tb)
 
     @classmethod
     def shape_error(cls, a, b, e: ValueError) -> ShapeError:

@@ -44,12 +44,13 @@ def has_tangent(x) -> bool:
 
 
 def fit(t, like):
-    """A rule's tangent in the shape and dtype of its output `like` (broadcasting undone once
-    here, as the backward walk does for gradients)."""
-    if t.data.shape != like.data.shape:
-        t = core.ops.broadcast_to(t, like.data.shape)
-    if t.data.dtype != like.data.dtype:
-        t = core.ops.cast(t, like.data.dtype)
+    """A rule's tangent in the shape and dtype of its output `like` (broadcasting done once
+    here, as the backward walk undoes it once for gradients)."""
+    data, want = t.data, like.data
+    if data.shape != want.shape:
+        t = core.ops.broadcast_to(t, want.shape)
+    if data.dtype != want.dtype:
+        t = core.ops.cast(t, want.dtype)
     return t
 
 
@@ -62,22 +63,23 @@ def push(op, out, inputs, args) -> None:
     """
     # Set even when no tangent comes: reading an unset slot raises (and getattr catches) an
     # AttributeError, which costs far more than the attribute itself.
-    out._tan = None
+    out._tan = found = {}
     levels = state.levels
     for i, level in enumerate(levels):
-        tangents, found = [], False
+        tangents, any_tangent = [], False
         for x in inputs:
             tans = getattr(x, "_tan", None)
-            t = None if tans is None else tans.get(level)
-            found = found or t is not None
+            t = tans.get(level) if tans else None
+            if t is not None:
+                any_tangent = True
             tangents.append(t)
-        if not found:
+        if not any_tangent:
             continue
         state.levels = levels[:i]
         try:
             t = op.jvp(inputs, args, out, tangents)
             if t is not None:
-                set_tangent(out, level, fit(t, out))
+                found[level] = fit(t, out)
         finally:
             state.levels = levels
 
