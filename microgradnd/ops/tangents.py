@@ -3,7 +3,7 @@ op's forward rule (`jvp`) pushes them from its inputs to its output.
 
 Read this after apply.py, which opens levels (`dual_level`) and calls `push` while one is
 open. A tangent lives on the Tensor it belongs to (`_tan`, a dict from level tag to tangent
-Tensor, unset until a tangent arrives), so reverse mode pays nothing for it.
+Tensor, left unset until forward mode touches the tensor), so reverse mode pays nothing for it.
 """
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from .. import core
 from ..graph import state
 
 __all__ = []    # used as tangents.<name>
+
+# ---- reading and writing a tensor's tangents ----
+
 
 def get_tangent(x, level: int):
     """x's tangent at `level`, or None, which means zero (always so for a Python scalar)."""
@@ -52,6 +55,9 @@ def fit(t, like):
     if data.dtype != want.dtype:
         t = core.ops.cast(t, want.dtype)
     return t
+
+
+# ---- pushing tangents through an op ----
 
 
 def push(op, out, inputs, args) -> None:
