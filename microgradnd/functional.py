@@ -396,10 +396,10 @@ def _unit(x: Tensor, j: int) -> Tensor:
     return _wrap(e.reshape(x.shape))
 
 
-def _assemble(parts, shape, axis: int) -> Tensor:
+def _assemble(parts, shape, axis: int, like: Tensor) -> Tensor:
     """Stack the rows or columns of a Jacobian into `shape`; on the graph only when needed."""
-    if not parts:
-        return _wrap(numpy.zeros(shape))
+    if not parts:       # an empty input or output: an empty Jacobian
+        return _wrap(like.xp.zeros(shape, like.dtype))
     if state.recording or state.levels:
         return ops.reshape(ops.stack(parts, axis), shape)
     xp = parts[0].xp
@@ -433,7 +433,7 @@ def jacfwd(f: Callable, argnums: int = 0) -> Callable:
             cols.append(col)
         if out is None:
             out = at(x)
-        return _assemble(cols, out.shape + x.shape, out.ndim)
+        return _assemble(cols, out.shape + x.shape, out.ndim, out)
 
     jacfwd_f.__name__ = f"jacfwd_{getattr(f, '__name__', 'f')}"
     return jacfwd_f
@@ -451,7 +451,7 @@ def jacrev(f: Callable, argnums: int = 0) -> Callable:
         x = _argument(args, argnums, "jacrev")
         out, vjp_fn = vjp(lambda xi: f(*args[:argnums], xi, *args[argnums + 1:]), x)
         rows = [vjp_fn(_unit(out, i))[0] for i in range(out.size)]
-        return _assemble(rows, out.shape + x.shape, 0)
+        return _assemble(rows, out.shape + x.shape, 0, out)
 
     jacrev_f.__name__ = f"jacrev_{getattr(f, '__name__', 'f')}"
     return jacrev_f
