@@ -87,11 +87,11 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     state.recording = create_graph     # record the backward rules only for create_graph
     try:
         # The heads are delivered exactly like the gradients a node sends to its inputs.
-        inputs, grads, wants = heads, seeds, (True,) * len(heads)
+        inputs, grads = heads, seeds
         while True:
             # ---- deliver each gradient to its input: a leaf gathers it, a node waits ----
-            for x, g, want in zip(inputs, grads, wants):
-                if not want or g is None:
+            for x, g in zip(inputs, grads):
+                if g is None:       # every rule sends None exactly where none is wanted
                     continue
                 if g.data.shape != x.data.shape:
                     g = sum_to(g, x.data.shape)     # undo broadcasting: the only place it is done
@@ -145,7 +145,6 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             else:
                 out = None      # frees the output before its backward runs (W3 peak memory)
             grads = op.backward(node, out, g)
-            wants = node.requires_grad
             if trace is not None:
                 trace.append(Step(node, g, grads))
             if not retain_graph:

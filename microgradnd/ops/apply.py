@@ -32,7 +32,8 @@ class Op:
     def backward(node, out, g):
         """g, the output's gradient -> one gradient per input (Tensors, written with Tensor
         ops so that recording them gives second derivatives): None exactly for the inputs
-        that want none (node.requires_grad)."""
+        that want none (node.requires_grad). The walk sends on every gradient that is not
+        None, so a Python scalar input must get None."""
         raise NotImplementedError
 
     # True when backward uses the output (then it must stay unmodified); otherwise backward
