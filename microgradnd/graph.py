@@ -26,7 +26,7 @@ _seq = itertools.count()    # creation order of nodes: a later node never feeds 
 # ---- what a Tensor carries (core.py defines it; the code on this path reads these fields) ----
 # t.data    its array (NumPy or CuPy)
 # t.grad    the gradient backward stored for a variable, a Tensor (else None)
-# t._node   the Node below of the op that computed t while recording; None for a leaf
+# t._node   the Node (below) of the op that computed t while recording; None for a leaf
 # t._req    a variable's grad_req, 'write' or 'add' (attach_grad); None: not a variable
 # t._vc     its version counter: t._vc[0] counts the in-place changes of t's memory. Tensors
 #           that alias one memory (views, detach()) share one list [n]; until its first change
