@@ -4,7 +4,10 @@ Same names, signatures and printed output as the book's `d2l/mxnet.py`, by chapt
 and softmax regression, Fashion-MNIST), 5 (devices), 8 (text, RNN from scratch), 11
 (optimizers). Data sets download once into a cache folder (~/.cache/microgradnd, or
 $MICROGRADND_DATA) with checksums; each loader has a `synthetic=True` stand-in of the same
-shapes for offline use. Plots need matplotlib (the `plot` extra) and are skipped without it.
+shapes for offline use. Plots need matplotlib (the `plot` extra) and are skipped without it;
+outside a notebook the training loops print a line per epoch with the time left instead.
+Misuse is a ValueError that names it: a class label out of range (which MXNet's pick would
+clip), a size that is not a positive integer, a data file of the wrong shape or cut short.
 """
 from __future__ import annotations
 
@@ -845,6 +848,7 @@ def synthetic_time_machine(num_lines: int = 3000, seed: int = 0) -> list[str]:
     words = ("the time traveller said and of a to in was it that i had my you we as machine "
              "fourth dimension quick brown fox jumps over lazy dog very judge zero box queer "
              "psychologist medical man provincial mayor filby weena morlocks eloi").split()
+    _check_count("num_lines", num_lines, "synthetic_time_machine")
     rng = random.Random(seed)
     weights = [1 / (rank + 1) for rank in range(len(words))]       # Zipf-like frequencies
     return [" ".join(rng.choices(words, weights, k=rng.randint(4, 12))) + "\n"
@@ -1194,6 +1198,7 @@ def show_trace_2d(f, results, *, plot: bool | None = None) -> None:
 def synthetic_airfoil(num_examples: int = 1503, seed: int = 0) -> Tensor:
     """A float32 (num_examples, 6) table shaped as the airfoil data: 5 features, then a target
     linear in them plus noise (no download)."""
+    _check_count("num_examples", num_examples, "synthetic_airfoil", minimum=2)
     rng = numpy.random.default_rng(seed)
     features = rng.normal(0, 1, (num_examples, 5)) * [3000, 5, 0.1, 50, 0.01] + \
         [3000, 7, 0.14, 50, 0.01]

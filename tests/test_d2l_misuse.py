@@ -292,6 +292,7 @@ BAD_SIZES = [
     (lambda v: d2l.synthetic_data(np.ones(2), 0.0, v), "synthetic_data: num_examples"),
     (lambda v: d2l.synthetic_fashion_mnist(v, 10), "synthetic_fashion_mnist: num_train"),
     (lambda v: d2l.synthetic_fashion_mnist(10, v), "synthetic_fashion_mnist: num_test"),
+    (lambda v: d2l.synthetic_time_machine(v), "synthetic_time_machine: num_lines"),
     (lambda v: d2l.train_ch11(_sgd, None, {"lr": 0.1}, _airfoil_iter(300), 5, v, plot=False),
      "train_ch11: num_epochs"),
     (lambda v: d2l.train_ch3(None, [], [], None, v, None, plot=False), "train_ch3: num_epochs"),
@@ -341,6 +342,9 @@ def test_other_bad_sizes_name_the_argument():
         d2l.load_array((np.ones((0, 2)), np.ones(0)), 4)
     with pytest.raises(ValueError, match="predict_ch8: prefix must hold at least one"):
         d2l.predict_ch8("", 5, None, None, npx.cpu())
+    with pytest.raises(ValueError, match="synthetic_airfoil: num_examples must be an integer "
+                                         ">= 2, got 1"):    # one row has no spread to scale by
+        d2l.synthetic_airfoil(1)
     with pytest.raises(ValueError, match="train_2d: steps must be an integer >= 0, got -1"):
         d2l.train_2d(lambda *a: a, steps=-1)
 
