@@ -29,6 +29,15 @@ def test_softmax_cross_entropy_refuses_a_label_out_of_range(label):
         d2l.softmax_cross_entropy(y_hat, y)
 
 
+def test_softmax_cross_entropy_checks_labels_on_every_device(device):
+    y_hat = np.zeros((2, 4), device=device)
+    assert d2l.softmax_cross_entropy(y_hat, np.array([0, 3], device=device)).shape == (2,)
+    with pytest.raises(ValueError, match="label 4 is out of range for 4 classes"):
+        d2l.softmax_cross_entropy(y_hat, np.array([0, 4], device=device))
+    with pytest.raises(ValueError, match="whole numbers"):
+        d2l.softmax_cross_entropy(y_hat, np.array([0.0, float("nan")], device=device))
+
+
 def test_softmax_cross_entropy_takes_every_valid_label_and_float_labels():
     y_hat = np.array(numpy.log(numpy.full((4, 3), 1 / 3)))
     for y in (np.array([0, 1, 2, 2]), np.array([0.0, 1.0, 2.0, 2.0], dtype="float32")):
@@ -201,14 +210,30 @@ def test_checksum_covers_a_file_larger_than_one_read(tmp_path, monkeypatch):
 
 def test_two_threads_downloading_the_same_file_both_succeed(tmp_path, monkeypatch):
     source = _serve(tmp_path, monkeypatch, 3 * (1 << 16) + 7)
-    # both threads open their download before either finishes it: the race of one `.part`
+    # Each thread has opened its temporary file before either reads a byte (its first read
+    # waits for the other's): with one `.part` name shared, the first to finish moves that
+    # name away and the second fails, whatever the order after this point.
     both_open = threading.Barrier(2, timeout=10)
     real_urlopen = urllib.request.urlopen
 
+    class Response:
+        def __init__(self, response):
+            self.response, self.headers, self.first = response, response.headers, True
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.response.close()
+
+        def read(self, size):
+            if self.first:
+                self.first = False
+                both_open.wait()
+            return self.response.read(size)
+
     def urlopen(url, *args, **kwargs):
-        response = real_urlopen(url, *args, **kwargs)
-        both_open.wait()
-        return response
+        return Response(real_urlopen(url, *args, **kwargs))
 
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     results, errors = [], []
