@@ -1216,9 +1216,10 @@ def get_data_ch11(batch_size: int = 10, n: int = 1500, *, synthetic: bool = Fals
     else:
         path = download("airfoil")
         data = np.genfromtxt(path, dtype=np.float32, delimiter="\t")
-        if data.ndim != 2 or data.shape[1] != 6 or bool(np.isnan(data).any()):
+        unreadable = bool(numpy.isnan(data.numpy()).any())    # genfromtxt's NaN for text
+        if data.ndim != 2 or data.shape[1] != 6 or unreadable:
             raise ValueError(f"{path} is not the airfoil table: it reads as shape {data.shape}"
-                             f"{' with unreadable (NaN) entries' if data.ndim else ''}; the "
+                             f"{' with unreadable (NaN) entries' if unreadable else ''}; the "
                              "file has 1503 rows of 6 tab-separated numbers")
     if n > len(data):
         raise ValueError(f"get_data_ch11: n={n} examples asked for, but the airfoil data has "

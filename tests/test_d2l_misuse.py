@@ -153,16 +153,33 @@ def test_broken_idx_file_is_named(tmp_path, monkeypatch, make, said):
         d2l.read_fashion_mnist(train=True)
 
 
-def test_airfoil_file_of_the_wrong_shape_is_named(tmp_path, monkeypatch):
+def _place_airfoil(tmp_path, monkeypatch, text: str) -> None:
     monkeypatch.setenv("MICROGRADND_DATA", str(tmp_path))
     path = tmp_path / "airfoil_self_noise.dat"
-    path.write_text("1\t2\t3\n4\t5\t6\n")
+    path.write_text(text)
     url = d2l.DATA_HUB["airfoil"][0]
     monkeypatch.setitem(d2l.DATA_HUB, "airfoil",
                         (url, hashlib.sha1(path.read_bytes()).hexdigest()))
-    with pytest.raises(ValueError, match=r"airfoil_self_noise\.dat is not the airfoil table: "
-                                         r"it reads as shape \(2, 3\)"):
+
+
+@pytest.mark.parametrize("text, said", [
+    ("1\t2\t3\n4\t5\t6\n", r"it reads as shape \(2, 3\);"),
+    ("1\t2\t3\t4\t5\t6\n" * 30 + "1\tx\t3\t4\t5\t6\n",
+     r"it reads as shape \(31, 6\) with unreadable \(NaN\) entries"),
+])
+def test_airfoil_file_of_the_wrong_shape_is_named(tmp_path, monkeypatch, text, said):
+    _place_airfoil(tmp_path, monkeypatch, text)
+    with pytest.raises(ValueError, match=rf"airfoil_self_noise\.dat is not the airfoil table: "
+                                         rf"{said}"):
         d2l.get_data_ch11(synthetic=False)
+
+
+def test_airfoil_file_in_the_real_format_loads(tmp_path, monkeypatch):
+    rows = numpy.random.default_rng(0).uniform(1, 2, (30, 6))
+    _place_airfoil(tmp_path, monkeypatch,
+                   "".join("\t".join(f"{v:.4f}" for v in row) + "\n" for row in rows))
+    data_iter, dim = d2l.get_data_ch11(batch_size=10, n=30)
+    assert dim == 5 and len(data_iter) == 3
 
 
 def test_time_machine_that_is_not_text_is_named(tmp_path, monkeypatch):
