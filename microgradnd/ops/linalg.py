@@ -14,11 +14,11 @@ from .arithmetic import mul
 from .shapes import Transpose, reshape, transpose
 
 __all__ = [  # what ops/__init__.py gathers
-    "MatMul", "dot", "matmul",
+    "MatMul", "dot", "matmul", "swap_last",
 ]
 
 
-def _swap_last(x):
+def swap_last(x):
     """x with its last two axes exchanged (the matrix transpose of a batch)."""
     ndim = x.data.ndim
     if ndim == 2:
@@ -57,11 +57,11 @@ class MatMul(Op):
             g2 = reshape(g2, g2.shape + (1,))
         ga = gb = None
         if need_a:
-            ga = matmul(g2, _swap_last(b2))
+            ga = matmul(g2, swap_last(b2))
             if a_vec:
                 ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
         if need_b:
-            gb = matmul(_swap_last(a2), g2)
+            gb = matmul(swap_last(a2), g2)
             if b_vec:
                 gb = reshape(gb, gb.shape[:-1])
         return ga, gb
