@@ -96,20 +96,24 @@ def _col2im(cols, shape, k):
 
 
 def _conv(x, W, b):
-    """Valid convolution, stride 1: returns the output (N, O, OH, OW) and the columns."""
+    """Valid convolution, stride 1: returns the output (N, O, OH, OW) and the columns.
+
+    The product is colsᵀ @ Wᵀ, so that the weight's gradient is cols @ g (the orientation
+    OpenBLAS runs fast; g @ colsᵀ is several times slower at these sizes).
+    """
     o, k = W.shape[0], W.shape[-1]
     n, oh, ow = x.shape[0], x.shape[2] - k + 1, x.shape[3] - k + 1
     cols = _im2col(x, k)
-    out = W.reshape(o, -1).dot(cols).reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+    out = cols.T.dot(W.reshape(o, -1).T).reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
     return out + b.reshape(o, 1, 1), cols
 
 
 def _conv_backward(g, x_shape, W, cols, need_x):
     o, k = W.shape[0], W.shape[-1]
-    g2 = g.transpose(1, 0, 2, 3).reshape(o, -1)
-    gW = g2.dot(cols.T).reshape(W.shape)
-    gb = g2.sum(axis=1)
-    gx = _col2im(W.reshape(o, -1).T.dot(g2), x_shape, k) if need_x else None
+    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)
+    gW = cols.dot(g2).T.reshape(W.shape)
+    gb = g2.sum(axis=0)
+    gx = _col2im(W.reshape(o, -1).T.dot(g2.T), x_shape, k) if need_x else None
     return gx, gW, gb
 
 

@@ -17,7 +17,7 @@ from .. import backend, core
 from ..errors import ShapeError
 from .apply import Op, unary
 from .elementwise import where
-from .linalg import matmul
+from .linalg import matmul, swap_last
 from .reductions import sum
 from .shapes import reshape, transpose
 
@@ -167,14 +167,17 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
                          "weight.shape[1] · groups channels, and the output channels "
                          "weight.shape[0] must divide into the groups")
     oh, ow = win.out_hw
-    cols = unfold(x, win)
-    k = cg * kh * kw
-    if groups == 1:     # one plain matrix product: (O, k) @ (k, N·OH·OW)
-        out = matmul(reshape(weight, (o, k)), reshape(cols, (k, n * oh * ow)))
-    else:
-        out = matmul(reshape(weight, (groups, o // groups, k)),
-                     reshape(cols, (groups, k, n * oh * ow)))
-    out = transpose(reshape(out, (o, n, oh, ow)), (1, 0, 2, 3))
+    k, og = cg * kh * kw, o // groups
+    lead = (groups,) if groups > 1 else ()        # no batch of one: a plain 2-D product
+    cols = reshape(unfold(x, win), lead + (k, n * oh * ow))
+    # One matmul per group, written colsᵀ @ weightᵀ, (N·OH·OW, k) @ (k, O/groups): then both
+    # of its backward products are plain row-major products too. Written weight @ cols,
+    # the weight's gradient would be g @ colsᵀ, an (O, N·OH·OW) @ (N·OH·OW, k) product
+    # that OpenBLAS runs up to ten times slower than the forward (measured: W8's second
+    # convolution, docs/performance.md).
+    out = matmul(swap_last(cols), swap_last(reshape(weight, lead + (og, k))))
+    out = transpose(reshape(out, (groups, n, oh, ow, og)), (1, 0, 4, 2, 3))
+    out = reshape(out, (n, o, oh, ow))
     if bias is not None:
         if bias.shape != (o,):
             raise ShapeError(f"conv2d: the bias must have one value per output channel, shape "
@@ -183,17 +186,20 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups: int = 
     return out
 
 
-def _pool_columns(x, kernel_size, stride, padding, dilation, fill, what):
-    """The windows of a pooling as (C, kh·kw, N, OH, OW), and their Window."""
+def _pool_window(x, kernel_size, stride, padding, dilation, what) -> Window:
+    """The Window of a pooling (stride defaults to the kernel), checked as PyTorch checks."""
     win = window(x, kernel_size, kernel_size if stride is None else stride, padding, dilation,
                  what)
     if any(2 * p > k for p, k in zip(win.pad, win.kernel)):
         raise ValueError(f"{what}: padding {win.pad} must be at most half the kernel "
                          f"{win.kernel}, so that every window sees the image (as PyTorch)")
-    c, n = x.shape[1], x.shape[0]
-    oh, ow = win.out_hw
-    kh, kw = win.kernel
-    return reshape(unfold(x, win, fill), (c, kh * kw, n, oh, ow)), win
+    return win
+
+
+def _pool_columns(x, win, fill):
+    """The windows of a pooling as (C, kh·kw, N, OH, OW)."""
+    return reshape(unfold(x, win, fill), (x.shape[1], win.kernel[0] * win.kernel[1],
+                                          x.shape[0]) + win.out_hw)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad: bool = True):
@@ -202,8 +208,15 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad: bool =
     The padding counts as zeros in the mean unless count_include_pad=False, which divides
     each window by the number of its pixels that lie in the image.
     """
-    cols, win = _pool_columns(x, kernel_size, stride, padding, 1, 0.0, "avg_pool2d")
-    total = sum(cols, 1)                            # (C, N, OH, OW)
+    win = _pool_window(x, kernel_size, stride, padding, 1, "avg_pool2d")
+    if win.stride == win.kernel and not any(win.pad):
+        # Windows that tile the image (the book's 2×2, stride 2): a reshape shows each
+        # window as two axes of its own, so no unfold copy and no fold are needed.
+        (oh, ow), (kh, kw) = win.out_hw, win.kernel
+        tiles = x if x.shape[2:] == (oh * kh, ow * kw) else x[:, :, :oh * kh, :ow * kw]
+        tiles = reshape(tiles, x.shape[:2] + (oh, kh, ow, kw))
+        return sum(tiles, (3, 5)) / (kh * kw)
+    total = sum(_pool_columns(x, win, 0.0), 1)      # (C, N, OH, OW)
     if count_include_pad or not any(win.pad):
         out = total / (win.kernel[0] * win.kernel[1])
     else:                                           # a constant count per window position
@@ -220,7 +233,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
     PyTorch's CPU kernel does (ties are not shared); padding never wins (it is -inf).
     """
     fill = -numpy.inf if x.dtype.kind == "f" else numpy.iinfo(x.dtype).min
-    cols, win = _pool_columns(x, kernel_size, stride, padding, dilation, fill, "max_pool2d")
+    win = _pool_window(x, kernel_size, stride, padding, dilation, "max_pool2d")
+    cols = _pool_columns(x, win, fill)
     xp = x.xp
     first = cols.data.argmax(axis=1)                # the winner's tap, ties to the first
     taps = xp.arange(cols.shape[1]).reshape(1, -1, 1, 1, 1)
