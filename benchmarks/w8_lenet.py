@@ -75,24 +75,26 @@ def run_microgradnd(batches, params0, lr):
 
 
 def _im2col(x, k):
-    """(N, C, H, W) -> (C·k·k, N·OH·OW): every k×k window as a column (one strided copy)."""
+    """(N, C, H, W) -> (C·k·k, OH·OW·N): every k×k window as a column (one strided copy of
+    the images-last array, so that the copy and _col2im's adds run over long stretches)."""
     n, c, h, w = x.shape
     oh, ow = h - k + 1, w - k + 1
-    sn, sc, sh, sw = x.strides
-    view = as_strided(x, (c, k, k, n, oh, ow), (sc, sh, sw, sn, sh, sw))
-    return numpy.ascontiguousarray(view).reshape(c * k * k, n * oh * ow)
+    x = numpy.ascontiguousarray(x.transpose(1, 2, 3, 0))
+    sc, sh, sw, sn = x.strides
+    view = as_strided(x, (c, k, k, oh, ow, n), (sc, sh, sw, sh, sw, sn))
+    return numpy.ascontiguousarray(view).reshape(c * k * k, oh * ow * n)
 
 
 def _col2im(cols, shape, k):
     """The adjoint of _im2col: each column's entries added back onto the image."""
     n, c, h, w = shape
     oh, ow = h - k + 1, w - k + 1
-    cols = cols.reshape(c, k, k, n, oh, ow)
-    out = numpy.zeros(shape, cols.dtype)
+    cols = cols.reshape(c, k, k, oh, ow, n)
+    out = numpy.zeros((c, h, w, n), cols.dtype)
     for i in range(k):
         for j in range(k):
-            out[:, :, i:i + oh, j:j + ow] += cols[:, i, j].transpose(1, 0, 2, 3)
-    return out
+            out[:, i:i + oh, j:j + ow] += cols[:, i, j]
+    return out.transpose(3, 0, 1, 2)
 
 
 def _conv(x, W, b):
@@ -104,13 +106,13 @@ def _conv(x, W, b):
     o, k = W.shape[0], W.shape[-1]
     n, oh, ow = x.shape[0], x.shape[2] - k + 1, x.shape[3] - k + 1
     cols = _im2col(x, k)
-    out = cols.T.dot(W.reshape(o, -1).T).reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+    out = cols.T.dot(W.reshape(o, -1).T).reshape(oh, ow, n, o).transpose(2, 3, 0, 1)
     return out + b.reshape(o, 1, 1), cols
 
 
 def _conv_backward(g, x_shape, W, cols, need_x):
     o, k = W.shape[0], W.shape[-1]
-    g2 = g.transpose(0, 2, 3, 1).reshape(-1, o)
+    g2 = g.transpose(2, 3, 0, 1).reshape(-1, o)
     gW = cols.dot(g2).T.reshape(W.shape)
     gb = g2.sum(axis=0)
     gx = _col2im(W.reshape(o, -1).T.dot(g2.T), x_shape, k) if need_x else None

@@ -80,7 +80,7 @@ def test_tiling_average_pooling_takes_the_reshape_path_and_agrees_with_unfolding
     windows = ops.unfold(x, ops.Window(x.shape, (2, 2), (2, 2), (0, 0), (1, 1)))
     numpy.testing.assert_allclose(fast.numpy(), slow.numpy())
     numpy.testing.assert_allclose(fast.numpy(), windows.numpy().mean(axis=(1, 2)).transpose(
-        1, 0, 2, 3))                                      # ...as the unfolded columns see them
+        3, 0, 1, 2))                                      # ...as the unfolded columns see them
 
 
 ERRORS = [
