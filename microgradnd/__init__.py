@@ -11,6 +11,7 @@ from .core import Tensor, from_dlpack, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
 from .functional import grad, hessian, hvp, value_and_grad
 from .gradcheck import gradcheck, gradgradcheck
+from .notebook import show_graph
 from .viz import draw_graph
 
 __version__ = "0.1.0"
@@ -19,5 +20,6 @@ __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd", "d2l",
     "cuda_is_available", "draw_graph", "from_dlpack", "get_default_device", "gradcheck",
     "gradgradcheck",
-    "grad", "hessian", "hvp", "np", "npx", "ops", "set_default_device", "tensor", "value_and_grad",
+    "grad", "hessian", "hvp", "np", "npx", "ops", "set_default_device", "show_graph", "tensor",
+    "value_and_grad",
 ]

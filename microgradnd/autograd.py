@@ -14,10 +14,11 @@ from .core import Tensor, _wrap, tensor
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops import cast, sum_to
+from .stepper import step_backward
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
-           "predict_mode", "record", "set_recording", "set_training", "trace_backward",
-           "train_mode"]
+           "predict_mode", "record", "set_recording", "set_training", "step_backward",
+           "trace_backward", "train_mode"]
 
 # ---- the backward walk ----
 

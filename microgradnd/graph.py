@@ -73,6 +73,12 @@ class Tape:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the tape: a table whose inputs link to the rows that made them."""
+        from .notebook import tape_html  # noqa: PLC0415 - HTML only when a notebook asks
+
+        return tape_html(self)
+
 
 # ---- turning recording on and off ----
 

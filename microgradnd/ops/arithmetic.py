@@ -23,6 +23,7 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Add(Op):
     name = "add"
+    rule = "grad_a = g; grad_b = g"
     reads_inputs = False
 
     forward = staticmethod(operator.add)     # a C call: no Python frame per op
@@ -39,6 +40,7 @@ def add(a, b):
 
 class Sub(Op):
     name = "sub"
+    rule = "grad_a = g; grad_b = -g"
     reads_inputs = False
 
     forward = staticmethod(operator.sub)
@@ -55,6 +57,7 @@ def sub(a, b):
 
 class Mul(Op):
     name = "mul"
+    rule = "grad_a = g * b; grad_b = g * a"
 
     forward = staticmethod(operator.mul)
 
@@ -72,6 +75,7 @@ def mul(a, b):
 
 class Div(Op):
     name = "div"
+    rule = "grad_a = g / b; grad_b = -g * out / b"
     saves_output = True
 
     forward = staticmethod(operator.truediv)
@@ -100,6 +104,7 @@ class Power(Op):
     """
 
     name = "pow"
+    rule = "grad_a = g * b * a ** (b - 1); grad_b = g * out * log(a)"
 
     forward = staticmethod(operator.pow)
 
@@ -149,6 +154,7 @@ def square(x):
 
 class Neg(Op):
     name = "neg"
+    rule = "grad_x = -g"
     reads_inputs = False
 
     forward = staticmethod(operator.neg)

@@ -24,6 +24,7 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Exp(Op):
     name = "exp"
+    rule = "grad_x = g * out"
     reads_inputs = False
     saves_output = True
 
@@ -45,6 +46,7 @@ class Log(Op):
     """Natural log; log(0) = -inf with gradient inf, as NumPy and PyTorch."""
 
     name = "log"
+    rule = "grad_x = g / x"
 
     @staticmethod
     def forward(x):
@@ -66,6 +68,7 @@ class Log1p(Op):
     """log(1 + x), exact for tiny x where 1 + x would round to 1 (softplus, log-likelihoods)."""
 
     name = "log1p"
+    rule = "grad_x = g / (1 + x)"
 
     @staticmethod
     def forward(x):
@@ -85,6 +88,7 @@ def log1p(x):
 
 class Sqrt(Op):
     name = "sqrt"
+    rule = "grad_x = g * 0.5 / out"
     reads_inputs = False
     saves_output = True
 
@@ -108,6 +112,7 @@ class Sign(Op):
     keeps a create_graph gradient of abs on the graph, so differentiating it gives zeros."""
 
     name = "sign"
+    rule = "grad_x = 0 (sign is flat)"
     reads_inputs = False
 
     @staticmethod
@@ -128,6 +133,7 @@ class Abs(Op):
     """|x|; its slope at 0 is taken as 0, as in PyTorch."""
 
     name = "abs"
+    rule = "grad_x = g * sign(x)"
 
     @staticmethod
     def forward(x):
@@ -151,6 +157,7 @@ class TanhGrad(Op):
     """
 
     name = "tanh_grad"
+    rule = "grad_g = gg * (1 - t * t); grad_t = gg * (-2 * g * t)"
 
     @staticmethod
     def forward(g, t):
@@ -165,6 +172,7 @@ class TanhGrad(Op):
 
 class Tanh(Op):
     name = "tanh"
+    rule = "grad_x = tanh_grad(g, out) = g * (1 - out * out)"
     reads_inputs = False
     saves_output = True
 
@@ -184,6 +192,7 @@ def tanh(x):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    rule = "grad_x = g * out * (1 - out)"
     reads_inputs = False
     saves_output = True
 
@@ -212,6 +221,7 @@ class Heaviside(Op):
     """The unit step: 1 where x > 0, else 0. The slope of relu; its own derivative is 0."""
 
     name = "step"
+    rule = "grad_x = 0 (the step is flat)"
     reads_inputs = False
 
     @staticmethod
@@ -230,6 +240,7 @@ def step(x):
 
 class Relu(Op):
     name = "relu"
+    rule = "grad_x = g * step(x)"
 
     @staticmethod
     def forward(x):
@@ -247,6 +258,7 @@ def relu(x):
 
 class Sin(Op):
     name = "sin"
+    rule = "grad_x = g * cos(x)"
 
     @staticmethod
     def forward(x):
@@ -264,6 +276,7 @@ def sin(x):
 
 class Cos(Op):
     name = "cos"
+    rule = "grad_x = -g * sin(x)"
 
     @staticmethod
     def forward(x):
@@ -281,6 +294,7 @@ def cos(x):
 
 class Sinh(Op):
     name = "sinh"
+    rule = "grad_x = g * cosh(x)"
 
     @staticmethod
     def forward(x):
@@ -298,6 +312,7 @@ def sinh(x):
 
 class Cosh(Op):
     name = "cosh"
+    rule = "grad_x = g * sinh(x)"
 
     @staticmethod
     def forward(x):
@@ -356,6 +371,7 @@ class Maximum(Op):
     """The larger of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "maximum"
+    rule = "grad_a = g where a > b (half at a tie); grad_b = g where b > a (half at a tie)"
 
     @staticmethod
     def forward(a, b):
@@ -375,6 +391,7 @@ class Minimum(Op):
     """The smaller of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "minimum"
+    rule = "grad_a = g where a < b (half at a tie); grad_b = g where b < a (half at a tie)"
 
     @staticmethod
     def forward(a, b):
@@ -399,6 +416,7 @@ class Clip(Op):
     """
 
     name = "clip"
+    rule = "grad_x = g where lo <= x <= hi, else 0; grad_lo, grad_hi = g where the bound won"
 
     @staticmethod
     def forward(x, lo, hi):
@@ -460,6 +478,7 @@ class Where(Op):
     """
 
     name = "where"
+    rule = "grad_a = where(cond, g, 0); grad_b = where(cond, 0, g)"
     reads_inputs = False
 
     @staticmethod
