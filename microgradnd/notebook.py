@@ -503,8 +503,8 @@ def _svg(data) -> str:
     parts = [f"<svg id='graph' xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {w:.0f} "
              f"{h:.0f}' width='{w:.0f}' height='{h:.0f}'>",
              "<defs><marker id='arrow' viewBox='0 0 10 10' refX='9' refY='5' markerWidth='9' "
-             "markerHeight='9' markerUnits='userSpaceOnUse' orient='auto'><path d='M0,0 L10,5 L0,10 z' "
-             "fill='context-stroke'/></marker></defs>"]
+             "markerHeight='9' markerUnits='userSpaceOnUse' orient='auto'>"
+             "<path d='M0,0 L10,5 L0,10 z' fill='context-stroke'/></marker></defs>"]
     for e in data["edges"]:
         s, d = by_id[e["src"]], by_id[e["dst"]]
         x1, y1 = s["x"], s["y"] + s["h"] / 2
@@ -550,7 +550,8 @@ main{display:flex;gap:16px;padding:14px 20px;align-items:flex-start}
  padding:10px;overflow:auto}
 #right{flex:0 0 400px;background:white;border:1px solid #e2e8f0;border-radius:10px;
  padding:12px 14px;font-size:13px}
-#graph{max-width:100%;max-height:calc(100vh - 150px);width:auto;height:auto;display:block;margin:auto}
+#graph{max-width:100%;max-height:calc(100vh - 150px);width:auto;height:auto;display:block;
+ margin:auto}
 .edge{fill:none;stroke:#cbd5e1;stroke-width:1.6;transition:stroke .3s}
 .edge.reached{stroke:#f97316;stroke-width:2.6}
 .edge.now{stroke:#dc2626;stroke-width:3.4;stroke-dasharray:7 5;animation:flow .8s linear infinite}
