@@ -71,8 +71,9 @@ def _bad_counts(a) -> str:
     return ", ".join(found)
 
 
-def summary_html(array) -> str:
-    """The values as a small table (at most 2-d and SMALL elements) or a one-line summary."""
+def summary_html(array, table: bool = True) -> str:
+    """The values as a small table (a matrix of at most SMALL elements, when `table`), on one
+    line (few values), or as a one-line summary."""
     a = numpy.asarray(backend.to_host(array))
     bad = _bad_counts(a) if a.dtype.kind in "fc" else ""
     if a.size > SMALL or a.ndim > 2:
@@ -80,7 +81,7 @@ def summary_html(array) -> str:
         if bad:
             text = text.replace(_e(bad), f"<span class='bad'>{_e(bad)}</span>")
         return f"<span class='v'>{text}</span>"
-    if a.ndim < 2:
+    if a.ndim < 2 or not table or a.shape[1] == 1:
         body = f"<span class='v'>{_e(format_values(a, SMALL))}</span>"
     else:
         rows = "".join("<tr>" + "".join(f"<td class='v'>{_e(format_values(v, 1))[1:-1]}</td>"
@@ -148,10 +149,10 @@ def _sends_html(pairs) -> str:
     """`label ← gradient` lines for the gradients one step sent."""
     lines = []
     for label, g, summed in pairs:
-        text = f"<code>{_e(label)}</code> ← {summary_html(g)}"
+        text = f"<code>{_e(label)}</code> ← {summary_html(g, False)}"
         if summed is not None:
             text += f" <span class='dim'>summed to {_e(shape_text(summed.shape))}</span> " \
-                    f"{summary_html(summed)}"
+                    f"{summary_html(summed, False)}"
         lines.append(f"<div>{text}</div>")
     return "".join(lines) or "<span class='dim'>nothing</span>"
 
@@ -175,7 +176,7 @@ def trace_html(trace) -> str:
             pairs.append((_input_label(x, index_of), gx.data, summed))
         rows.append(f"<tr><td>{k}</td><td>{'-' if at is None else f'%{at}'}</td>"
                     f"<td><code>{_e(node.name)}</code></td>"
-                    f"<td class='dim'>{_e(node.op.rule)}</td><td>{summary_html(g.data)}</td>"
+                    f"<td class='dim'>{_e(node.op.rule)}</td><td>{summary_html(g.data, False)}</td>"
                     f"<td>{_sends_html(pairs)}</td></tr>")
     if not rows:
         return (f"{STYLE}<div class='mgnd'><b>Backward</b>: no steps traced (no backward ran "
@@ -195,7 +196,7 @@ def _grads_html(frame) -> str:
         status = frame.changed.get(label, "")
         tag = f" <span class='tag'>{status}</span>" if status else ""
         rows.append(f"<tr><td><code>{_e(label)}</code>{tag}</td>"
-                    f"<td>{summary_html(value)}</td></tr>")
+                    f"<td>{summary_html(value, False)}</td></tr>")
     if not rows:
         return "<span class='dim'>none yet</span>"
     return f"<table>{''.join(rows)}</table>"
@@ -209,7 +210,7 @@ def frame_html(frame) -> str:
         f"<div><code>{_e(label)} = {_e(node.name)}</code></div>"
         for label, node in frame.recorded)
     rows = [("node", f"<code>{_e(frame.expression)}</code>{order}"),
-            ("gradient in", summary_html(frame.grad_in.data)),
+            ("gradient in", summary_html(frame.grad_in.data, False)),
             ("rule", f"<code>{_e(frame.rule)}</code>"),
             ("sent", _sends_html([(s.to, s.grad.data, s.summed) for s in frame.sends])),
             (".grad so far", _grads_html(frame))]
@@ -227,7 +228,8 @@ def steps_html(steps) -> str:
         sends = _sends_html([(s.to, s.grad.data, s.summed) for s in f.sends])
         changed = ", ".join(f"{k} {v}" for k, v in f.changed.items())
         rows.append(f"<tr><td>{f.index}</td><td><code>{_e(f.expression)}</code></td>"
-                    f"<td><code>{_e(f.rule)}</code></td><td>{summary_html(f.grad_in.data)}</td>"
+                    f"<td><code>{_e(f.rule)}</code></td>"
+                    f"<td>{summary_html(f.grad_in.data, False)}</td>"
                     f"<td>{sends}</td><td>{_e(changed)}</td></tr>")
     head = ("<tr><th>step</th><th>node</th><th>rule</th><th>gradient in</th>"
             "<th>sent to the inputs</th><th>.grad</th></tr>")
@@ -441,8 +443,8 @@ def _page_data(steps):
             label_item[g.label(out)] = item_of[id(node)]
     shown = {}              # the longest gradient text each item will show (for its width)
     for f in steps:
-        texts = [(item_of[id(f.node)], "g = " + summary_text(f.grad_in.data))]
-        texts += [(label_item.get(k), ".grad = " + summary_text(v)) for k, v in f.grads.items()]
+        texts = [(item_of[id(f.node)], "g = " + _short(f.grad_in.data))]
+        texts += [(label_item.get(k), ".grad = " + _short(v)) for k, v in f.grads.items()]
         for it, text in texts:
             shown[it] = max(shown.get(it, 0), len(text))
     for iid, text in lines.items():
@@ -467,13 +469,15 @@ def _page_data(steps):
             "order": f.order,
             "rule": f.rule,
             "gradIn": summary_text(f.grad_in.data),
+            "gradInShort": _short(f.grad_in.data),
             "sends": [{"to": s.to, "edge": f"{node_item}:{s.position}",
                        "text": summary_text(s.grad.data),
                        "summed": None if s.summed is None else
                        f"summed to {shape_text(s.summed.shape)}: {summary_text(s.summed)}"}
                       for s in f.sends],
             "grads": [{"label": label, "item": label_item.get(label),
-                       "text": summary_text(value), "status": f.changed.get(label, ""),
+                       "text": summary_text(value), "short": _short(value),
+                       "status": f.changed.get(label, ""),
                        "values": (value.ravel().tolist() if value.size <= SMALL else None)}
                       for label, value in f.grads.items()],
             "recorded": [label for label, _ in f.recorded],
@@ -488,6 +492,11 @@ def _page_data(steps):
                   for s, d, i in edges],
         "frames": frames,
     }
+
+
+def _short(array) -> str:
+    """A gradient as its box in the graph shows it: at most four values."""
+    return format_values(array, 4, 2)
 
 
 def _order(node) -> int:
@@ -654,8 +663,10 @@ __ORDERS__Arrows show data flowing forward; gradients flow back along them, turn
       else if (waiting[it.id]) cls += ' waiting';
       g.setAttribute('class', cls);
       var t = el('g-' + it.id), text = '';
-      if (it.kind === 'op' && done[it.id] !== undefined) text = 'g = ' + frames[done[it.id]].gradIn;
-      if (gradOf[it.id]) text = '.grad = ' + gradOf[it.id].text;
+      if (it.kind === 'op' && done[it.id] !== undefined) {
+        text = 'g = ' + frames[done[it.id]].gradInShort;
+      }
+      if (gradOf[it.id]) text = '.grad = ' + gradOf[it.id].short;
       t.textContent = text.length > 46 ? text.slice(0, 45) + '\\u2026' : text;
     });
     el('stepno').textContent = 'step ' + k + ' (of 0\u2013' + (n - 1) + ', newest node first)';
