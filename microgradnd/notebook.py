@@ -207,8 +207,8 @@ def frame_html(frame) -> str:
     order = (f" <span class='tag'>derivative order {frame.order}</span>" if frame.order
              else "")
     recorded = "".join(
-        f"<div><code>{_e(label)} = {_e(node.name)}</code></div>"
-        for label, node in frame.recorded)
+        f"<div><code>{_e(expression)}</code> <span class='tag'>d{_order(node)}</span></div>"
+        for expression, node in frame.recorded)
     rows = [("node", f"<code>{_e(frame.expression)}</code>{order}"),
             ("gradient in", summary_html(frame.grad_in.data, False)),
             ("rule", f"<code>{_e(frame.rule)}</code>"),
@@ -404,7 +404,8 @@ def _page_data(steps):
     g = steps.graph
     item_of = {}            # id(tensor) or id(node) -> item id
     items, lines, kinds, appear, orders = {}, {}, {}, {}, {}
-    for k, x in enumerate(g.leaves):
+    leaves = list(g.leaves)
+    for k, x in enumerate(leaves):
         iid = f"L{k}"
         item_of[id(x)] = iid
         kind = "var" if x._req is not None else "const"
@@ -430,13 +431,13 @@ def _page_data(steps):
             if src is None:
                 src = item_of.get(id(x))
             if src is None:                 # a leaf first met here (the seed of a gradient)
-                src = f"L{len(g.leaves)}"
-                g.name_leaf(x)
+                src = f"L{len(leaves)}"
+                leaves.append(x)
                 item_of[id(x)] = src
                 lines[src] = [g.label(x), f"const {shape_text(x.shape)}"]
                 kinds[src] = "const"
             edges.append((src, iid, i))
-    label_item = {g.label(x): item_of[id(x)] for x in g.leaves if id(x) in item_of}
+    label_item = {g.label(x): item_of[id(x)] for x in leaves}
     for node in g.nodes:            # results whose .grad is kept (attach_grad, grad(..., [h]))
         out = g.output_of.get(id(node))
         if out is not None:
@@ -480,7 +481,7 @@ def _page_data(steps):
                        "status": f.changed.get(label, ""),
                        "values": (value.ravel().tolist() if value.size <= SMALL else None)}
                       for label, value in f.grads.items()],
-            "recorded": [label for label, _ in f.recorded],
+            "recorded": [expression for expression, _ in f.recorded],
         })
     return {
         "order": steps.order,
@@ -556,11 +557,10 @@ header h1{margin:0;font-size:18px;font-weight:600}
 header p{margin:4px 0 0;font-size:13px;color:#cbd5e1}
 main{display:flex;gap:16px;padding:14px 20px;align-items:flex-start}
 #left{flex:1 1 60%;background:white;border:1px solid #e2e8f0;border-radius:10px;
- padding:10px;overflow:auto}
+ padding:10px;overflow:auto;max-height:calc(100vh - 130px)}
 #right{flex:0 0 400px;background:white;border:1px solid #e2e8f0;border-radius:10px;
  padding:12px 14px;font-size:13px}
-#graph{max-width:100%;max-height:calc(100vh - 150px);width:auto;height:auto;display:block;
- margin:auto}
+#graph{max-width:100%;height:auto;display:block;margin:auto}
 .edge{fill:none;stroke:#cbd5e1;stroke-width:1.6;transition:stroke .3s}
 .edge.reached{stroke:#f97316;stroke-width:2.6}
 .edge.now{stroke:#dc2626;stroke-width:3.4;stroke-dasharray:7 5;animation:flow .8s linear infinite}
@@ -669,6 +669,8 @@ __ORDERS__Arrows show data flowing forward; gradients flow back along them, turn
       if (gradOf[it.id]) text = '.grad = ' + gradOf[it.id].short;
       t.textContent = text.length > 46 ? text.slice(0, 45) + '\\u2026' : text;
     });
+    var now = el('i-' + f.current);
+    if (now.scrollIntoView) now.scrollIntoView({block: 'nearest', inline: 'nearest'});
     el('stepno').textContent = 'step ' + k + ' (of 0\u2013' + (n - 1) + ', newest node first)';
     el('expression').innerHTML = esc(f.expression) +
       (f.order ? ' <span class="status accumulated">derivative order ' + f.order + '</span>' : '');
@@ -685,9 +687,8 @@ __ORDERS__Arrows show data flowing forward; gradients flow back along them, turn
         (g.status ? '<span class="status ' + g.status + '">' + g.status + '</span>' : '') +
         '</td></tr>';
     }).join('') : '<tr><td>none yet</td></tr>';
-    el('recorded').innerHTML = f.recorded.length ? '<h3>recorded by this backward</h3>' +
-      '<div class="box">' + f.recorded.map(esc).join(', ') + ' (derivative order ' +
-      data.order + ')</div>' : '';
+    el('recorded').innerHTML = f.recorded.length ? '<h3>recorded by this backward (d' +
+      data.order + ')</h3><div class="box">' + f.recorded.map(esc).join('<br>') + '</div>' : '';
   }
   var timer = null;
   function step(d) { show(+slider.value + d); }

@@ -71,21 +71,19 @@ class GraphMap:
         for leaf in self.leaves:
             self.name_leaf(leaf)
 
-    def name_leaf(self, x: Tensor) -> str:
-        """The label of a leaf (made on first sight)."""
+    def name_leaf(self, x: Tensor, base: str | None = None) -> str:
+        """The label of a leaf (made on first sight; `base` instead of var/const(shape))."""
         if id(x) in self.label_of:
             return self.label_of[id(x)]
         label = self._given.get(id(x))
         if label is None:
             kind = "var" if x._req is not None else "const"
-            label = base = f"{kind}{shape_text(x.shape)}"
+            label = base = base or f"{kind}{shape_text(x.shape)}"
             taken = set(self.label_of.values())
             n = 2
             while label in taken:
                 label, n = f"{base}#{n}", n + 1
         self.label_of[id(x)] = label
-        if all(leaf is not x for leaf in self.leaves):
-            self.leaves.append(x)
         self._held.append(x)
         return label
 
@@ -151,8 +149,9 @@ class Frame:
     order; rule: `pow: grad_a = ...`; grad_in: the gradient arriving (a Tensor); sends: a
     Send per input that got a gradient; grads: {label: host array} of every gradient stored
     so far (`.grad` of leaves, and of results with attach_grad()); changed: {label: 'filled'
-    or 'accumulated'} for those this step touched; recorded: [(label, node)] of the nodes
-    a create_graph backward recorded since the previous step, with their derivative order.
+    or 'accumulated'} for those this step touched; recorded: [(expression, node)] of the
+    nodes a create_graph backward recorded since the previous step (this rule, and the sums
+    of the gradients delivered before it), marked by derivative order.
     """
 
     def __init__(self, index, node, label, expression, order, grad_in, sends, grads, changed,
@@ -195,8 +194,8 @@ class Frame:
                          + f"{label} = {format_values(value)}{note}")
         if not self.grads:
             lines.append("  .grad so far  none yet")
-        for label, node in self.recorded:
-            lines.append(f"  recorded      {label} = {node.name} "
+        for expression, node in self.recorded:
+            lines.append(f"  recorded      {expression} "
                          f"(derivative order {derivative_order(node)})")
         return "\n".join(lines)
 
@@ -287,8 +286,9 @@ def _host(t) -> numpy.ndarray:
 class _Stepper:
     """What the walk appends its Steps to while step_backward runs: makes one Frame each."""
 
-    def __init__(self, graph, order, tracked, outer_trace, tape):
+    def __init__(self, graph, heads, order, tracked, outer_trace, tape):
         self.graph = graph
+        self.heads = heads
         self.order = order
         self.tracked = tracked          # id(tensor) -> tensor whose gradient is stored
         self.outer_trace = outer_trace  # an enclosing trace_backward() keeps working
@@ -304,7 +304,8 @@ class _Stepper:
         found = []
         for node in new:
             _ORDER[node.seq] = self.order
-            found.append((self.graph.add_node(node), node))
+            self.graph.add_node(node)
+            found.append((self.graph.expression(node, node.inputs), node))
         return found
 
     def store(self, label, value, changed) -> None:
@@ -320,12 +321,14 @@ class _Stepper:
             self.outer_trace.append(step)
         node, g, grads = step
         graph = self.graph
+        out = graph.output_of.get(id(node))
+        if g._node is None and any(out is h for h in self.heads):
+            graph.name_leaf(g, "seed")      # the gradient backward starts from (ones)
         recorded = self.take_recorded()
         if id(node) not in graph.index_of:      # reached through a tensor made after the map
             graph.add_node(node)
         inputs = node.inputs
         changed: dict[str, str] = {}
-        out = graph.output_of.get(id(node))
         if out is not None and id(out) in self.tracked:     # a result with attach_grad()
             self.store(graph.label(out), _host(g), changed)
         sends = []
@@ -371,7 +374,7 @@ def step_backward(heads, variables=None, head_grads=None, retain_graph=False,
             graph.label(v)
     tape = Tape()
     tape.nodes = _Nodes(state.tape)
-    stepper = _Stepper(graph, order, tracked, state.trace, tape)
+    stepper = _Stepper(graph, head_list, order, tracked, state.trace, tape)
     if variables is None:
         for x in tracked.values():      # grad_req='add' adds to what .grad holds already
             if x._req == "add" and x.grad is not None:
