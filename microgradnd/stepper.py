@@ -295,7 +295,8 @@ class _Stepper:
         self.tape = tape
         self.mark = 0
         self.frames: list[Frame] = []
-        self.grads: dict[str, numpy.ndarray] = {}
+        self.sums: dict[str, numpy.ndarray] = {}    # label -> the gradients delivered, summed
+        self.held: dict[str, numpy.ndarray] = {}    # label -> .grad before (grad_req='add')
 
     def take_recorded(self):
         """The nodes recorded since the last call, numbered and marked by derivative order."""
@@ -309,12 +310,18 @@ class _Stepper:
         return found
 
     def store(self, label, value, changed) -> None:
-        if label in self.grads:
-            self.grads[label] = self.grads[label] + value
-            changed[label] = "accumulated"
-        else:
-            self.grads[label] = value
-            changed[label] = "filled"
+        """Add one delivered gradient, in the order the walk adds them (the same sums)."""
+        had = label in self.sums or label in self.held
+        self.sums[label] = self.sums[label] + value if label in self.sums else value
+        changed[label] = "accumulated" if had else "filled"
+
+    def grads(self) -> dict:
+        """Each stored gradient so far: .grad as backward will leave it if the pass ended now."""
+        shown = dict(self.held)
+        for label, total in self.sums.items():
+            # grad_req='add' adds the pass's sum to the old .grad at the end, as here
+            shown[label] = self.held[label] + total if label in self.held else total
+        return shown
 
     def append(self, step) -> None:
         if self.outer_trace is not None:
@@ -347,7 +354,7 @@ class _Stepper:
         order = derivative_order(node)
         expression = graph.expression(node, inputs)
         self.frames.append(Frame(len(self.frames), node, graph.node_label(node), expression,
-                                 order, g, sends, dict(self.grads), changed, recorded))
+                                 order, g, sends, self.grads(), changed, recorded))
 
 
 def step_backward(heads, variables=None, head_grads=None, retain_graph=False,
@@ -378,7 +385,7 @@ def step_backward(heads, variables=None, head_grads=None, retain_graph=False,
     if variables is None:
         for x in tracked.values():      # grad_req='add' adds to what .grad holds already
             if x._req == "add" and x.grad is not None:
-                stepper.grads[graph.label(x)] = _host(x.grad)
+                stepper.held[graph.label(x)] = _host(x.grad)
     saved = state.trace, state.tape
     state.trace, state.tape = stepper, tape
     try:
