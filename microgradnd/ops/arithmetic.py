@@ -24,6 +24,8 @@ __all__ = [  # what ops/__init__.py gathers
 class Add(Op):
     name = "add"
     rule = "grad_a = g; grad_b = g"
+    numpy_twin = "add"
+    torch_twin = "add"
     reads_inputs = False
 
     forward = staticmethod(operator.add)     # a C call: no Python frame per op
@@ -41,6 +43,8 @@ def add(a, b):
 class Sub(Op):
     name = "sub"
     rule = "grad_a = g; grad_b = -g"
+    numpy_twin = "subtract"
+    torch_twin = "sub"
     reads_inputs = False
 
     forward = staticmethod(operator.sub)
@@ -58,6 +62,8 @@ def sub(a, b):
 class Mul(Op):
     name = "mul"
     rule = "grad_a = g * b; grad_b = g * a"
+    numpy_twin = "multiply"
+    torch_twin = "mul"
 
     forward = staticmethod(operator.mul)
 
@@ -76,6 +82,8 @@ def mul(a, b):
 class Div(Op):
     name = "div"
     rule = "grad_a = g / b; grad_b = -g * out / b"
+    numpy_twin = "divide"
+    torch_twin = "div"
     saves_output = True
 
     forward = staticmethod(operator.truediv)
@@ -105,6 +113,9 @@ class Power(Op):
 
     name = "pow"
     rule = "grad_a = g * b * a ** (b - 1); grad_b = g * out * log(a)"
+    function = "power"
+    numpy_twin = "power"
+    torch_twin = "pow"
 
     forward = staticmethod(operator.pow)
 
@@ -155,6 +166,8 @@ def square(x):
 class Neg(Op):
     name = "neg"
     rule = "grad_x = -g"
+    numpy_twin = "negative"
+    torch_twin = "neg"
     reads_inputs = False
 
     forward = staticmethod(operator.neg)

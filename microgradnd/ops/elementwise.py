@@ -1,5 +1,5 @@
 """Elementwise math: exp, log, sqrt, abs, sign, tanh, sigmoid, relu, sin, cos, sinh, cosh,
-maximum, minimum, clip, where.
+logaddexp, maximum, minimum, clip, where.
 
 Each function maps every element on its own, so each rule is the incoming gradient times the
 function's slope at that element. Slopes that are themselves piecewise constant (of abs and
@@ -12,19 +12,22 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
-from .apply import Op, as_constant, binary, operand_data, record, requires_grad, unary
+from .apply import Op, as_constant, binary, operand_data, record_node, requires_grad, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "Maximum", "Minimum", "Relu",
-    "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where", "abs", "clip",
-    "cos", "cosh", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sign", "sin",
-    "sinh", "sqrt", "step", "tanh", "where",
+    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
+    "Minimum", "Relu", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where",
+    "abs", "clip", "cos", "cosh", "exp", "log", "log1p", "logaddexp", "maximum", "minimum",
+    "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "step", "tanh", "where",
 ]
 
 
 class Exp(Op):
     name = "exp"
     rule = "grad_x = g * out"
+    method = "exp"
+    numpy_twin = "exp"
+    torch_twin = "exp"
     reads_inputs = False
     saves_output = True
 
@@ -47,6 +50,9 @@ class Log(Op):
 
     name = "log"
     rule = "grad_x = g / x"
+    method = "log"
+    numpy_twin = "log"
+    torch_twin = "log"
 
     @staticmethod
     def forward(x):
@@ -69,6 +75,9 @@ class Log1p(Op):
 
     name = "log1p"
     rule = "grad_x = g / (1 + x)"
+    method = "log1p"
+    numpy_twin = "log1p"
+    torch_twin = "log1p"
 
     @staticmethod
     def forward(x):
@@ -89,6 +98,9 @@ def log1p(x):
 class Sqrt(Op):
     name = "sqrt"
     rule = "grad_x = g * 0.5 / out"
+    method = "sqrt"
+    numpy_twin = "sqrt"
+    torch_twin = "sqrt"
     reads_inputs = False
     saves_output = True
 
@@ -113,6 +125,8 @@ class Sign(Op):
 
     name = "sign"
     rule = "grad_x = 0 (sign is flat)"
+    method = "sign"
+    torch_twin = "sign"
     reads_inputs = False
 
     @staticmethod
@@ -134,6 +148,9 @@ class Abs(Op):
 
     name = "abs"
     rule = "grad_x = g * sign(x)"
+    method = "abs"
+    numpy_twin = "abs"
+    torch_twin = "abs"
 
     @staticmethod
     def forward(x):
@@ -173,6 +190,9 @@ class TanhGrad(Op):
 class Tanh(Op):
     name = "tanh"
     rule = "grad_x = tanh_grad(g, out) = g * (1 - out * out)"
+    method = "tanh"
+    numpy_twin = "tanh"
+    torch_twin = "tanh"
     reads_inputs = False
     saves_output = True
 
@@ -193,6 +213,8 @@ def tanh(x):
 class Sigmoid(Op):
     name = "sigmoid"
     rule = "grad_x = g * out * (1 - out)"
+    method = "sigmoid"
+    torch_twin = "sigmoid"
     reads_inputs = False
     saves_output = True
 
@@ -241,6 +263,8 @@ def step(x):
 class Relu(Op):
     name = "relu"
     rule = "grad_x = g * step(x)"
+    method = "relu"
+    torch_twin = "relu"
 
     @staticmethod
     def forward(x):
@@ -259,6 +283,9 @@ def relu(x):
 class Sin(Op):
     name = "sin"
     rule = "grad_x = g * cos(x)"
+    method = "sin"
+    numpy_twin = "sin"
+    torch_twin = "sin"
 
     @staticmethod
     def forward(x):
@@ -277,6 +304,9 @@ def sin(x):
 class Cos(Op):
     name = "cos"
     rule = "grad_x = -g * sin(x)"
+    method = "cos"
+    numpy_twin = "cos"
+    torch_twin = "cos"
 
     @staticmethod
     def forward(x):
@@ -295,6 +325,9 @@ def cos(x):
 class Sinh(Op):
     name = "sinh"
     rule = "grad_x = g * cosh(x)"
+    method = "sinh"
+    numpy_twin = "sinh"
+    torch_twin = "sinh"
 
     @staticmethod
     def forward(x):
@@ -313,6 +346,9 @@ def sinh(x):
 class Cosh(Op):
     name = "cosh"
     rule = "grad_x = g * sinh(x)"
+    method = "cosh"
+    numpy_twin = "cosh"
+    torch_twin = "cosh"
 
     @staticmethod
     def forward(x):
@@ -326,6 +362,32 @@ class Cosh(Op):
 def cosh(x):
     """cosh x; d/dx = sinh x."""
     return unary(Cosh, x)
+
+
+class LogAddExp(Op):
+    """log(eᵃ + eᵇ) without overflow (NumPy's logaddexp): a smooth maximum of a and b."""
+
+    name = "logaddexp"
+    rule = "grad_a = g * exp(a - out); grad_b = g * exp(b - out)"
+    numpy_twin = "logaddexp"
+    torch_twin = "logaddexp"
+    saves_output = True
+
+    @staticmethod
+    def forward(a, b):
+        return numpy.logaddexp(a, b)
+
+    @staticmethod
+    def backward(node, out, g):
+        a, b = node.inputs          # either may be a Python float: np.logaddexp(t, 0.0)
+        need_a, need_b = node.requires_grad
+        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows
+        return (g * exp(a - out) if need_a else None), (g * exp(b - out) if need_b else None)
+
+
+def logaddexp(a, b):
+    """log(eᵃ + eᵇ); d/da = e^(a - out), d/db = e^(b - out)."""
+    return binary(LogAddExp, a, b)
 
 
 # ---- piecewise linear: maximum, minimum, clip. Their slopes are constants (0, ½ or 1), so
@@ -372,6 +434,8 @@ class Maximum(Op):
 
     name = "maximum"
     rule = "grad_a = g where a > b (half at a tie); grad_b = g where b > a (half at a tie)"
+    numpy_twin = "maximum"
+    torch_twin = "maximum"
 
     @staticmethod
     def forward(a, b):
@@ -392,6 +456,8 @@ class Minimum(Op):
 
     name = "minimum"
     rule = "grad_a = g where a < b (half at a tie); grad_b = g where b < a (half at a tie)"
+    numpy_twin = "minimum"
+    torch_twin = "minimum"
 
     @staticmethod
     def forward(a, b):
@@ -466,7 +532,7 @@ def clip(x, lo=None, hi=None):
                          f"{_shape_of(lo)} and {_shape_of(hi)} do not broadcast ({e})") \
             from None
     if state.recording and (requires_grad(x) or requires_grad(lo) or requires_grad(hi)):
-        record(Clip, out, (x, lo, hi), ())
+        record_node(Clip, out, (x, lo, hi), ())
     return out
 
 
@@ -479,6 +545,7 @@ class Where(Op):
 
     name = "where"
     rule = "grad_a = where(cond, g, 0); grad_b = where(cond, 0, g)"
+    numpy_twin = "where"
     reads_inputs = False
 
     @staticmethod
@@ -506,5 +573,5 @@ def where(cond, a, b):
         raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None
     if state.recording and (requires_grad(a) or requires_grad(b)):
-        record(Where, out, (a, b), (cond,))
+        record_node(Where, out, (a, b), (cond,))
     return out

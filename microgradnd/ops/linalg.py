@@ -31,6 +31,8 @@ class MatMul(Op):
 
     name = "matmul"
     rule = "grad_a = g @ b.T; grad_b = a.T @ g"
+    numpy_twin = "matmul"
+    torch_twin = "matmul"
 
     @staticmethod
     def forward(a, b):
