@@ -73,10 +73,8 @@ class Tape:
 
     __repr__ = __str__
 
-    def _repr_html_(self) -> str:
-        """How a notebook shows the tape: a table whose inputs link to the rows that made them."""
+    def _repr_html_(self) -> str:      # a notebook's view: rows linked to their inputs' rows
         from .notebook import tape_html  # noqa: PLC0415 - HTML only when a notebook asks
-
         return tape_html(self)
 
 

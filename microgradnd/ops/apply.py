@@ -22,9 +22,7 @@ class Op:
     """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
 
     name = "op"
-    # The backward rule in words, shown by the step-by-step view of backward (stepper.py):
-    # `g` is the output's gradient, `a, b` or `x` the inputs, `out` the output.
-    rule = ""
+    rule = ""      # backward in words, for autograd.step_backward: "grad_a = g * b", ...
     # True when backward uses the output (then it must stay unmodified); otherwise backward
     # gets out=None, so the output's memory can go before its backward runs.
     saves_output = False
