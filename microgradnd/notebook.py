@@ -337,9 +337,10 @@ class Animation:
 def _layout(items, edges):
     """Place items in layers so that every edge points down: a small Sugiyama-style layout.
 
-    items: {id: (width, height, kind)}; edges: [(src, dst)]. An op's layer is one below its
-    lowest op input; a leaf sits one layer above its first consumer. Within a layer, items are
-    ordered by the mean position of their neighbours (a few sweeps) and pushed apart.
+    items: {id: (width, height, kind)}; edges: [(src, dst)]. An op's layer is one below the
+    deepest of its op inputs; a leaf sits one layer above its highest consumer. Within a
+    layer, items are ordered by the mean position of their neighbours (a few sweeps) and
+    pushed apart.
     Returns {id: (x, y)}, the centres, and the page's (width, height).
     """
     preds = {i: [] for i in items}
@@ -457,10 +458,9 @@ def _page_data(steps):
         if kinds[iid] != "op":
             uses = [appear[d] for s, d, _ in edges if s == iid]
             appear[iid] = min(uses) if uses and -1 not in uses else -1
-    ordered = {i: items[i] for i in sorted(items, key=lambda i: (i[0] != "L", int(i[1:])))}
-    ops_first = {i: ordered[i] for i in ordered if i.startswith("N")}
-    ops_first.update({i: ordered[i] for i in ordered if i.startswith("L")})
-    pos, size = _layout(ops_first, [(s, d) for s, d, _ in edges])
+    # _layout wants the ops first, in recording order (each after its inputs), then the leaves
+    order = sorted(items, key=lambda i: (i[0] == "L", int(i[1:])))
+    pos, size = _layout({i: items[i] for i in order}, [(s, d) for s, d, _ in edges])
     frames = []
     for f in steps:
         node_item = item_of[id(f.node)]
