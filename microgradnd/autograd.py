@@ -14,6 +14,7 @@ from .core import Tensor, _wrap, tensor
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops import cast, sum_to
+from .stepper import step_backward
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
            "predict_mode", "record", "set_recording", "set_training", "step_backward",
@@ -298,9 +299,7 @@ def _writeable(a) -> bool:
     return all(stride or n <= 1 for stride, n in zip(a.strides, a.shape))
 
 
-# ---- watching backward: a trace of its steps, or frames of them (stepper.py) ----
-
-from .stepper import step_backward  # noqa: E402 - below the walk, off the reading path
+# ---- watching backward ----
 
 
 class trace_backward:
