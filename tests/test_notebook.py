@@ -31,13 +31,14 @@ def chapter_loss():
 # ---- the views, called directly ----
 
 
-def test_small_tensor_shows_its_values_and_grad():
-    w = mg.tensor([[0.5, -1.0], [2.0, 3.0]])
+def test_small_tensor_shows_its_values_and_grad(device):
+    w = mg.tensor([[0.5, -1.0], [2.0, 3.0]], device=device)
     w.attach_grad()
     html = w._repr_html_()
     assert "(2, 2)" in html and "float32" in html and "grad_req='write'" in html
     assert re.findall(r"<td class='v'>([^<]*)</td>", html)[:4] == ["0.5", "-1", "2", "3"]
     assert ".grad" in html
+    assert f"on {w.device}" in html
     assert repr(w).startswith("tensor([[ 0.5, -1. ],")      # plain repr is unchanged
 
 
