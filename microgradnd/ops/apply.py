@@ -22,6 +22,7 @@ class Op:
     """A primitive: each subclass defines its `forward` and `backward` rules as below."""
 
     name = "op"
+    rule = ""      # backward in words, for autograd.step_backward: "grad_a = g * b", ...
 
     @staticmethod
     def forward(*arrays_then_args):
