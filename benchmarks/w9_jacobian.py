@@ -1,4 +1,4 @@
-"""W8, Jacobians: jacfwd against jacrev for a wide (1000 → 10) and a tall (10 → 1000) function.
+"""W9, Jacobians: jacfwd against jacrev for a wide (1000 → 10) and a tall (10 → 1000) function.
 
 f(x) = tanh(Wx), float64. Forward mode pays one pass per input, reverse mode one per output,
 so each mode should win on one shape and lose on the other by about the ratio of the sizes.
@@ -56,7 +56,7 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
         for mode in ("jacfwd", "jacrev"):
             got = jacobian_microgradnd(W, x0, mode).numpy()
             if not numpy.allclose(got, expect, rtol=1e-10, atol=1e-12):
-                raise AssertionError(f"W8: microgradnd's {mode} differs on the {shape} shape")
+                raise AssertionError(f"W9: microgradnd's {mode} differs on the {shape} shape")
             cases[f"mg {mode} {shape}"] = (
                 lambda W=W, x0=x0, mode=mode: timed(lambda: jacobian_microgradnd(W, x0, mode)))
             peak = peak_bytes(lambda W=W, x0=x0, mode=mode: jacobian_microgradnd(W, x0, mode))
@@ -66,7 +66,7 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
             if torch is not None:
                 got = jacobian_torch(torch, W, x0, mode).numpy()
                 if not numpy.allclose(got, expect, rtol=1e-10, atol=1e-12):
-                    raise AssertionError(f"W8: torch.func's {mode} differs on the {shape} shape")
+                    raise AssertionError(f"W9: torch.func's {mode} differs on the {shape} shape")
                 cases[f"torch {mode} {shape}"] = (
                     lambda W=W, x0=x0, mode=mode: timed(
                         lambda: jacobian_torch(torch, W, x0, mode)))
@@ -83,6 +83,6 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
     for mode, shape in (("jacrev", "wide"), ("jacfwd", "tall")):
         goals.append((f"mg / torch.func, {mode} {shape} (no goal)", f"mg {mode} {shape}",
                       f"torch {mode} {shape}", float("inf")))
-    return result("W8", "Jacobians of tanh(Wx): jacfwd vs jacrev, 1000 → 10 and 10 → 1000, "
+    return result("W9", "Jacobians of tanh(Wx): jacfwd vs jacrev, 1000 → 10 and 10 → 1000, "
                   "float64", "ms/jacobian", samples, goals,
                   {"shapes": {k: list(v) for k, v in SHAPES.items()}, "scale": scale}, notes)
