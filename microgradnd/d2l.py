@@ -1208,7 +1208,11 @@ def synthetic_airfoil(num_examples: int = 1503, seed: int = 0) -> Tensor:
 
 
 def get_data_ch11(batch_size: int = 10, n: int = 1500, *, synthetic: bool = False):
-    """The airfoil self-noise data, standardized: (minibatch iterator, number of features)."""
+    """The airfoil self-noise data, standardized: (minibatch iterator, number of features).
+
+    `n` caps the number of examples, as the book's `data[:n]` does: a shorter file gives all
+    of its rows.
+    """
     _check_count("batch_size", batch_size, "get_data_ch11")
     _check_count("n", n, "get_data_ch11")
     if synthetic:
@@ -1221,9 +1225,6 @@ def get_data_ch11(batch_size: int = 10, n: int = 1500, *, synthetic: bool = Fals
             raise ValueError(f"{path} is not the airfoil table: it reads as shape {data.shape}"
                              f"{' with unreadable (NaN) entries' if unreadable else ''}; the "
                              "file has 1503 rows of 6 tab-separated numbers")
-    if n > len(data):
-        raise ValueError(f"get_data_ch11: n={n} examples asked for, but the airfoil data has "
-                         f"{len(data)} rows: use n <= {len(data)}")
     data = (data - data.mean(axis=0)) / data.std(axis=0)
     data_iter = load_array((data[:n, :-1], data[:n, -1]), batch_size, is_train=True)
     return data_iter, data.shape[1] - 1
