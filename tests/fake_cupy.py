@@ -550,11 +550,11 @@ def _ufunc(name):
     return f
 
 
-_UFUNCS = ("add subtract multiply divide true_divide floor_divide power negative remainder "
-           "exp log log1p expm1 sqrt square abs absolute sign tanh sinh cosh sin cos tan arctan "
-           "maximum minimum fmax fmin equal not_equal less less_equal greater greater_equal "
-           "isnan isinf isfinite logical_and logical_or logical_not invert bitwise_and "
-           "bitwise_or matmul floor ceil rint reciprocal").split()
+# CuPy has NumPy's ufuncs, all but these (cupy docs, "Universal functions"); so the fake
+# has every other one, and an op whose forward calls a NumPy ufunc needs no entry here.
+_NOT_IN_CUPY = {"isnat", "spacing", "bitwise_count", "matvec", "vecmat", "vecdot"}
+_UFUNCS = sorted(n for n, u in vars(numpy).items() if isinstance(u, numpy.ufunc)
+                 and not n.startswith("_") and u.__name__ not in _NOT_IN_CUPY)
 _FUNCTIONS = ("where broadcast_to stack concatenate sum mean amax amin max min prod argmax "
               "argmin dot reshape transpose shape ndim argsort sort allclose array_equal "
               "unravel_index squeeze expand_dims clip cumsum any all outer einsum tensordot "
@@ -776,6 +776,21 @@ cuda.get_current_stream = lambda device=None: Stream.null
 cuda.get_elapsed_time = lambda start, end: (end.t - start.t) * 1e3
 
 
+# ---- cupy.lib.stride_tricks ----
+
+
+def _as_strided(x, shape=None, strides=None):
+    """cupy.lib.stride_tricks.as_strided: a view of a GPU array's memory (refuses host data)."""
+    if not isinstance(x, ndarray):
+        raise TypeError(f"Unsupported type {type(x)}")
+    return _wrap(numpy.lib.stride_tricks.as_strided(_unwrap(x), shape, strides))
+
+
+lib = types.ModuleType("cupy.lib")
+lib.stride_tricks = types.ModuleType("cupy.lib.stride_tricks")
+lib.stride_tricks.as_strided = _as_strided
+
+
 # ---- cupyx ----
 
 cupyx = types.ModuleType("cupyx")
@@ -837,7 +852,8 @@ def install() -> None:
     """Make `import cupy` and `import cupyx` give the fake, here and in child processes."""
     me = sys.modules[__name__]
     sys.modules.update({"cupy": me, "cupy.random": random, "cupy.cuda": cuda,
-                        "cupy.cuda.runtime": runtime, "cupyx": cupyx})
+                        "cupy.cuda.runtime": runtime, "cupyx": cupyx, "cupy.lib": lib,
+                        "cupy.lib.stride_tricks": lib.stride_tricks})
     if "MICROGRADND_FAKE_CUPY_SHIMS" not in os.environ:
         # Subprocesses (the examples' smoke tests) find shim modules that load this file.
         shims = tempfile.mkdtemp(prefix="fake_cupy_")

@@ -23,13 +23,16 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Add(Op):
     name = "add"
+    numpy_twin = "add"
+    torch_twin = "add"
     reads_inputs = False
 
     forward = staticmethod(operator.add)     # a C call: no Python frame per op
 
     @staticmethod
     def backward(node, out, g):
-        return g, g
+        need_a, need_b = node.requires_grad
+        return (g if need_a else None), (g if need_b else None)
 
 
 def add(a, b):
@@ -39,13 +42,16 @@ def add(a, b):
 
 class Sub(Op):
     name = "sub"
+    numpy_twin = "subtract"
+    torch_twin = "sub"
     reads_inputs = False
 
     forward = staticmethod(operator.sub)
 
     @staticmethod
     def backward(node, out, g):
-        return g, (-g if node.requires_grad[1] else None)
+        need_a, need_b = node.requires_grad
+        return (g if need_a else None), (-g if need_b else None)
 
 
 def sub(a, b):
@@ -55,6 +61,8 @@ def sub(a, b):
 
 class Mul(Op):
     name = "mul"
+    numpy_twin = "multiply"
+    torch_twin = "mul"
 
     forward = staticmethod(operator.mul)
 
@@ -72,6 +80,8 @@ def mul(a, b):
 
 class Div(Op):
     name = "div"
+    numpy_twin = "divide"
+    torch_twin = "div"
     saves_output = True
 
     forward = staticmethod(operator.truediv)
@@ -80,11 +90,12 @@ class Div(Op):
     def backward(node, out, g):
         b = node.inputs[1]
         if type(b) is not core.Tensor and b:     # a nonzero scalar (x / 2): no errstate cost
-            return g / b, None
+            return g / b, None                  # (then a is what wants a gradient)
+        need_a, need_b = node.requires_grad
         with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
-            ga = g / b
+            g_over_b = g / b
             # d/db a/b = -a/b² = -(1/b)·out
-            return ga, (-ga * out if node.requires_grad[1] else None)
+            return (g_over_b if need_a else None), (-g_over_b * out if need_b else None)
 
 
 def div(a, b):
@@ -100,6 +111,9 @@ class Power(Op):
     """
 
     name = "pow"
+    function = "power"
+    numpy_twin = "power"
+    torch_twin = "pow"
 
     forward = staticmethod(operator.pow)
 
@@ -149,6 +163,8 @@ def square(x):
 
 class Neg(Op):
     name = "neg"
+    numpy_twin = "negative"
+    torch_twin = "neg"
     reads_inputs = False
 
     forward = staticmethod(operator.neg)
