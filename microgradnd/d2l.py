@@ -98,11 +98,14 @@ class EpochClock:
         return (f"epoch 1 took {_duration(per)}: {self.num_epochs} epochs take about "
                 f"{_duration(per * self.num_epochs)}")
 
+    def remaining(self, epochs_done: int) -> str:
+        """'1 min 03 s left' after `epochs_done` epochs."""
+        per = self.per_epoch(epochs_done)
+        return f"{_duration(per * (self.num_epochs - epochs_done))} left"
+
     def left(self, epochs_done: int) -> str:
         """'2.1 s/epoch, 1 min 03 s left' after `epochs_done` epochs."""
-        per = self.per_epoch(epochs_done)
-        return (f"{_duration(per)}/epoch, "
-                f"{_duration(per * (self.num_epochs - epochs_done))} left")
+        return f"{_duration(self.per_epoch(epochs_done))}/epoch, {self.remaining(epochs_done)}"
 
 
 # ---- 3.2 linear regression from scratch ----
