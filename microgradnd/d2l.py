@@ -116,7 +116,7 @@ def synthetic_data(w: Tensor, b, num_examples: int, *, noise: float = 0.01):
 
     The data lands on w's device; `noise` is the standard deviation of the label noise.
     """
-    _check_count("num_examples", num_examples, "synthetic_data")
+    _check_count("num_examples", num_examples, "synthetic_data", minimum=0)    # 0: no data
     device = w.device if isinstance(w, Tensor) else None
     X = np.random.normal(0, 1, (num_examples, len(w)), device=device)
     y = np.dot(X, w) + b
