@@ -520,6 +520,10 @@ class Tensor:
     def __str__(self) -> str:
         return str(backend.to_host(self.data))
 
+    def _repr_html_(self) -> str:
+        """How a notebook shows the tensor (notebook.py): values summarized, .grad below."""
+        return _above("notebook").tensor_html(self)
+
     def __format__(self, spec: str) -> str:
         if spec and self.data.size == 1:
             return format(self.data.item(), spec)

@@ -10,6 +10,7 @@ rows, on the CPU and on the CuPy stand-in, in seconds:
 
 (`--op` selects by exact name, see conftest.py; `-k sin` would also select sinh and sign.)
 """
+import itertools
 from dataclasses import dataclass, field
 
 import numpy
@@ -348,6 +349,55 @@ def test_gradient(row, shapes, device):
 def test_second_derivative(row, shapes, device):
     xs = [mg.tensor(x, device=device) for x in _inputs(row, shapes, numpy.random.default_rng(3))]
     assert mg.gradgradcheck(row.fn, xs, atol=1e-4)
+
+
+# ---- every rule's convention, and the trace of every op ----
+
+
+def _check_steps(steps):
+    """Each traced step sends one gradient per input, None exactly where none is wanted."""
+    for node, _, grads in steps:
+        assert len(grads) == len(node.inputs), node.name
+        sent = [g is not None for g in grads]
+        assert sent == list(node.requires_grad), (
+            f"{node.name} sent gradients {sent} to inputs that want {node.requires_grad}")
+    assert steps.format() and steps.format(values=True)
+
+
+@pytest.mark.parametrize("row, shapes", [pytest.param(row, row.shapes[0], id=row.name)
+                                         for row in OPS])
+def test_rules_return_none_exactly_where_no_gradient_is_wanted_and_traces_format(row, shapes):
+    """For each set of inputs that are variables (the others constants): the first-order
+    backward and the backward of its recorded rules (second order), traced and formatted."""
+    arrays = _inputs(row, shapes, numpy.random.default_rng(4))
+    for wanted in itertools.product([True, False], repeat=len(arrays)):
+        if not any(wanted):
+            continue
+        xs = [mg.tensor(a) for a in arrays]
+        wrt = [x for x, w in zip(xs, wanted) if w]
+        for x in wrt:
+            x.attach_grad()
+        with autograd.record() as tape:
+            out = row.fn(*xs)
+            with autograd.trace_backward(tape) as first:
+                grads = autograd.grad(out, wrt, create_graph=True)
+            inner = sum((g * g).sum() for g in grads)
+        _check_steps(first)
+        if inner.requires_grad:         # a linear op's gradient is constant: no second order
+            with autograd.trace_backward(tape) as second:
+                autograd.grad(inner, wrt, retain_graph=True)
+            _check_steps(second)
+
+
+def test_the_trace_of_a_python_scalar_operand_formats():
+    x = mg.tensor([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record() as tape:
+        y = (x + 1).sum()
+    with autograd.trace_backward(tape) as steps:
+        y.backward()
+    assert steps.format().splitlines()[-1].split() == ["1", "%0", "add", "(2,)", "->",
+                                                       "var(2,)", "(2,)"]
 
 
 def missing_rows(table=None) -> list:

@@ -83,6 +83,7 @@ class Unfold(Op):
     """
 
     name = "unfold"
+    rule = "grad_x = fold(g): each window's gradient summed back onto its pixels"
     reads_inputs = False
 
     @staticmethod
@@ -121,6 +122,7 @@ class Fold(Op):
     """
 
     name = "fold"
+    rule = "grad_cols = unfold(g): each column reads its window of g"
     reads_inputs = False
 
     @staticmethod
