@@ -11,7 +11,7 @@ import threading
 
 from . import backend
 from .core import Tensor, _wrap, tensor
-from .errors import GraphError, ShapeError
+from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops import cast, sum_to
 
@@ -29,6 +29,25 @@ def _freed_error(node) -> GraphError:
         "retain_graph=True to the first backward to differentiate twice")
 
 
+def _as_recorded_by(x, node):
+    """The tensor that `node` was recorded on, before recorded `x[i] = v` updates rebound x.
+
+    Each update's SetItem node keeps the tensor it replaced (Op.replaced). The chain is
+    followed back while it is newer than `node`, and each step must go back in time: a step
+    that does not (a broken replacement) is refused, so the loop ends after at most as many
+    steps as there are nodes between them, and the walk never runs a node twice.
+    """
+    while x._node is not None and x._node.seq > node.seq:
+        earlier = x._node.op.replaced(x._node)
+        if earlier is None or (earlier._node is not None and earlier._node.seq >= x._node.seq):
+            raise GraphError(
+                f"'{node.name}' was recorded on a tensor (shape {x.shape}) that '{x._node.name}' "
+                "replaced later, and the tensor it replaced cannot be found: backward would go "
+                "round in a cycle. Compute a new tensor instead of updating this one in place")
+        x = earlier
+    return x
+
+
 def _check_versions(node, out):
     """Refuse to use a saved tensor that was changed in place after it was recorded.
 
@@ -39,14 +58,13 @@ def _check_versions(node, out):
     for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
         if v is None or x._version == v:
             continue
-        if node.op.reads_inputs:
+        x = _as_recorded_by(x, node)
+        if node.op.reads_inputs and x._version != v:
             raise GraphError(
                 f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
                 f"'{node.name}' recorded it (version {v} -> {x._version}); its gradient would "
                 "be wrong. Compute a new tensor instead of updating this one in place, or "
                 "update it only after backward")
-        while not x.is_leaf and x._node.seq > node.seq:     # rebound by a later update
-            x = x._node.op.replaced(x._node)
         inputs[i] = x
     if node.op.saves_output and out._version != 0:
         raise GraphError(
@@ -54,6 +72,16 @@ def _check_versions(node, out):
             "or through a tensor sharing its memory: a view, detach()), but its backward needs "
             "the original value: compute a new tensor instead, or modify it after backward")
     return tuple(inputs)
+
+
+_NEWEST = float("inf")
+
+
+def _cycle_error(node) -> GraphError:
+    return GraphError(
+        f"backward reached '{node.name}' (output shape {node.out_shape}) again after older "
+        "nodes ran: a tensor was rebound by an in-place update without its history, so the "
+        "graph has a cycle. Compute a new tensor instead of updating this one in place")
 
 
 def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
@@ -70,6 +98,7 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     top = None       # the next node when it is the only one waiting (docs/performance.md)
     trace = state.trace
     push, pop = heapq.heappush, heapq.heappop
+    last = _NEWEST       # the seq of the node that ran last: each next one must be older
 
     saved = state.recording
     state.recording = create_graph     # record the backward rules only for create_graph
@@ -113,6 +142,9 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                 node = pop(heap)[1]
             else:
                 break
+            if node.seq >= last:    # each runs once, newest first: a cycle would never end
+                raise _cycle_error(node)
+            last = node.seq
             out, g = pending.pop(node)
             if (out._req is not None) if wanted is None else (id(out) in wanted):
                 leaves[id(out)] = [out, g]          # a recorded result whose gradient is kept
@@ -177,6 +209,12 @@ def _head_grads(heads, head_grads):
             hg.fill(1)      # empty + fill: two C calls where numpy.ones runs Python code
             hg = _wrap(hg)
         else:
+            if isinstance(hg, Tensor) or backend.is_array(hg):
+                where = backend.device_of(hg.data if isinstance(hg, Tensor) else hg)
+                if where != h.device:
+                    raise DeviceError(
+                        f"head_grad for head {i} is on {where}, but the head is on {h.device}: "
+                        f"move it first, e.g. head_grad.to('{h.device}')")
             if not isinstance(hg, Tensor):
                 hg = tensor(hg, dtype=h.dtype, device=h.device)
             if hg.shape != h.shape:

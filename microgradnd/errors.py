@@ -9,6 +9,10 @@ class ShapeError(ValueError):
     """Shapes that do not fit an operation; the message names both shapes."""
 
 
+class AxisError(ShapeError, IndexError):
+    """An axis out of range for a tensor's dimensions; also an IndexError, as NumPy's."""
+
+
 class DeviceError(RuntimeError):
     """Tensors on different devices, or CUDA asked for where it is not available."""
 

@@ -6,6 +6,8 @@ backend.py understands ('cpu', 'cuda:N'), printed as MXNet prints its Contexts.
 """
 from __future__ import annotations
 
+import numpy
+
 from . import backend, ops
 from .core import Tensor, _wrap, as_tensor
 
@@ -52,6 +54,9 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, dtype="float32") -
     Not differentiable (its input is integer labels). An index outside [0, depth) gives a row
     of `off_value`, as in MXNet; float indices (MXNet's labels often are) are truncated.
     """
+    if isinstance(depth, bool) or not isinstance(depth, (int, numpy.integer)) or depth < 1:
+        raise ValueError(f"one_hot: depth must be a positive number of classes (an int), "
+                         f"got {depth!r}")
     idx = as_tensor(indices).data
     xp = backend.xp_of(idx)
     hot = idx.astype("int64")[..., None] == xp.arange(depth)
@@ -67,7 +72,7 @@ def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False
     """
     data = as_tensor(data)
     xp = data.xp
-    axis = axis % data.ndim
+    axis = ops.axis_index(axis, data.ndim, "pick")
     n = data.shape[axis]
     idx = backend.to_device(as_tensor(index).data, data.device).astype("int64")
     if idx.ndim == data.ndim:           # the axis kept as 1

@@ -393,7 +393,8 @@ def minimum(a, b):
 class Clip(Op):
     """x limited to [lo, hi] (a bound may be None): min(max(x, lo), hi), as NumPy.
 
-    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp). A bound
+    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp): never
+    where x is NaN, which is not between any bounds. A bound
     that is a Tensor gets it where it is the answer, as PyTorch: lo where x < lo < hi, hi
     where x > hi or lo > hi (then every element is hi); where x < lo == hi, neither does.
     """
@@ -415,7 +416,7 @@ class Clip(Op):
         no = xp.zeros((), bool)     # an absent bound is never the answer
         below = no if lo is None else xp.asarray(xd < lod)
         above = no if hi is None else xp.asarray(xd > hid)
-        inside = ~(below | above)
+        inside = ~(below | above) & (xd == xd)      # NaN is inside no bounds (gradient 0)
         if lo is not None and hi is not None:
             below = below & xp.asarray(lod < hid)
             above = above | xp.asarray(lod > hid)

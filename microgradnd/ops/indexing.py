@@ -16,7 +16,7 @@ from ..errors import ShapeError
 from ..graph import state
 from .apply import Op, as_constant, record, requires_grad, unary
 from .elementwise import where
-from .shapes import expand_dims, reshape, view_of
+from .shapes import axis_index, expand_dims, reshape, view_of
 
 __all__ = [  # what ops/__init__.py gathers
     "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "concatenate", "getitem",
@@ -180,8 +180,7 @@ def concatenate(xs, axis=0):
         core.check_same_device(like.data, x.data, "concatenate")
     if like.data.ndim == 0:
         raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated")
-    axis = operator.index(axis)
-    axis = axis + like.data.ndim if axis < 0 else axis
+    axis = axis_index(axis, like.data.ndim, "concatenate")
     try:
         out = core._wrap(Concatenate.forward(*(x.data for x in xs), axis))
     except ValueError as e:
@@ -209,9 +208,8 @@ def stack(xs, axis=0):
 def split(x, indices_or_sections, axis=0):
     """x cut along `axis` into equal sections (an int) or at the given indices (a list);
     each piece is a view, and its gradient flows back into x."""
-    axis = operator.index(axis)
-    n = x.data.shape[axis]      # IndexError for a bad axis, as NumPy
-    axis = axis + x.data.ndim if axis < 0 else axis
+    axis = axis_index(axis, x.data.ndim, "split")
+    n = x.data.shape[axis]
     if isinstance(indices_or_sections, (list, tuple)) or backend.is_array(indices_or_sections):
         cuts = [operator.index(i) for i in indices_or_sections]
     else:
