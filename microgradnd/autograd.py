@@ -142,9 +142,12 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                 node = pop(heap)[1]
             else:
                 break
-            if node.seq >= last:    # each runs once, newest first: a cycle would never end
-                raise _cycle_error(node)
-            last = node.seq
+            # Each node runs once, newest first. Without retain_graph a node run twice finds
+            # its inputs freed below (_freed_error); with it, a cycle would never end.
+            if retain_graph:
+                if node.seq >= last:
+                    raise _cycle_error(node)
+                last = node.seq
             out, g = pending.pop(node)
             if (out._req is not None) if wanted is None else (id(out) in wanted):
                 leaves[id(out)] = [out, g]          # a recorded result whose gradient is kept
@@ -260,28 +263,33 @@ class _recording_as:
 
 
 def _store_grad(x, g, create_graph):
-    """Write or add one pass's gradient into a leaf's `.grad`, as its grad_req says."""
+    """Write or add one pass's gradient into a leaf's `.grad`, as its grad_req says.
+
+    Writes `_grad`, not `.grad`: the checks of the `.grad` setter hold here by construction
+    (the walk gives each gradient its tensor's shape and dtype) and would cost every step.
+    """
     req = x._req
     if req is None:
         return
+    held = x._grad
     if create_graph:      # keep the graph: the gradient must stay a recorded Tensor
         if g.is_leaf:                   # nothing recorded it (a view of the seed): own a copy
             g = _wrap(g.data.copy())
-        if req == "write" or x.grad is None:
-            x.grad = g
+        if req == "write" or held is None:
+            x._grad = g
         else:
             with _recording_as(True):   # backward may run outside record(): record the sum
-                x.grad = x.grad + g
-    elif x.grad is None or x.grad.data.shape != g.data.shape:
-        x.grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
-    elif not x.grad.is_leaf:            # a create_graph gradient is on a graph: never mutate it
-        x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
+                x._grad = held + g
+    elif held is None or held.data.shape != g.data.shape:
+        x._grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
+    elif not held.is_leaf:              # a create_graph gradient is on a graph: never mutate it
+        x._grad = _wrap(g.data.copy()) if req == "write" else _wrap(held.data + g.data)
     elif req == "write":
-        x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
-        x.grad._bump_version()
+        held.data[...] = g.data                 # in place, as MXNet: a held `.grad` sees it
+        held._bump_version()
     else:
-        x.grad.data += g.data
-        x.grad._bump_version()
+        held.data += g.data
+        held._bump_version()
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False):

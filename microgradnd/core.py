@@ -285,16 +285,17 @@ class Tensor:
         A leaf variable is still updated in place, outside the graph, by a value that needs
         no gradient (one that does is refused: its gradient would be lost).
         """
-        if state.recording and self._req is not None and self._node is None:
-            _refuse_recorded_update(self, value, f"t[{index!r}] = value")
         try:
             if state.recording and (not self.is_leaf or getattr(value, "requires_grad", False)):
-                old = _wrap(self.data, self._node)
-                old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
-                new = ops.setitem(old, index, value)
-                # t now holds new memory: a counter of its own, past every version recorded
-                self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
-                return
+                if self._node is None and self._req is not None:    # a variable stays a leaf
+                    _refuse_recorded_update(self, value, f"t[{index!r}] = value")
+                else:
+                    old = _wrap(self.data, self._node)
+                    old._vc = self._vc  # the old memory, unchanged, keeps its aliases' counter
+                    new = ops.setitem(old, index, value)
+                    # t now holds new memory: a counter of its own, past every version recorded
+                    self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
+                    return
             self.data[ops.index_data(index)] = ops.operand_data(value, self)
         except (IndexError, ValueError) as e:
             raise _update_error(self, index, value, e) from None
