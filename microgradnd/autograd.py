@@ -13,7 +13,7 @@ from . import backend
 from .core import Tensor, _wrap, tensor
 from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
-from .ops import cast, sum_to
+from .ops import before_replacements, cast, sum_to
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
            "predict_mode", "record", "set_recording", "set_training", "trace_backward",
@@ -29,36 +29,14 @@ def _freed_error(node) -> GraphError:
         "retain_graph=True to the first backward to differentiate twice")
 
 
-def _as_recorded_by(x, node):
-    """The tensor that `node` was recorded on, before recorded `x[i] = v` updates rebound x.
-
-    Each update's SetItem node keeps the tensor it replaced (Op.replaced). The chain is
-    followed back while it is newer than `node`, and each step must go back in time: a step
-    that does not (a broken replacement) is refused, so the loop ends after at most as many
-    steps as there are nodes between them, and the walk never runs a node twice.
-    """
-    while x._node is not None and x._node.seq > node.seq:
-        earlier = x._node.op.replaced(x._node)
-        if earlier is None or (earlier._node is not None and earlier._node.seq >= x._node.seq):
-            raise GraphError(
-                f"'{node.name}' was recorded on a tensor (shape {x.shape}) that '{x._node.name}' "
-                "replaced later, and the tensor it replaced cannot be found: backward would go "
-                "round in a cycle. Compute a new tensor instead of updating this one in place")
-        x = earlier
-    return x
-
-
 def _check_versions(node, out):
-    """Refuse to use a saved tensor that was changed in place after it was recorded.
-
-    Returns the node's inputs as they were when it ran: `t[i] = v` inside record() gives t
-    a new history (Tensor.__setitem__), and a consumer of the old t sends its gradient there.
-    """
+    """Refuse a saved tensor changed in place since it was recorded; return the node's inputs
+    as they were then (a recorded `t[i] = v` gives t a new history: before_replacements)."""
     inputs = list(node.inputs)
     for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
         if v is None or x._version == v:
             continue
-        x = _as_recorded_by(x, node)
+        x = before_replacements(x, node)
         if node.op.reads_inputs and x._version != v:
             raise GraphError(
                 f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
@@ -72,16 +50,6 @@ def _check_versions(node, out):
             "or through a tensor sharing its memory: a view, detach()), but its backward needs "
             "the original value: compute a new tensor instead, or modify it after backward")
     return tuple(inputs)
-
-
-_NEWEST = float("inf")
-
-
-def _cycle_error(node) -> GraphError:
-    return GraphError(
-        f"backward reached '{node.name}' (output shape {node.out_shape}) again after older "
-        "nodes ran: a tensor was rebound by an in-place update without its history, so the "
-        "graph has a cycle. Compute a new tensor instead of updating this one in place")
 
 
 def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
@@ -98,7 +66,7 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     top = None       # the next node when it is the only one waiting (docs/performance.md)
     trace = state.trace
     push, pop = heapq.heappush, heapq.heappop
-    last = _NEWEST       # the seq of the node that ran last: each next one must be older
+    last = float("inf")  # the seq of the node that ran last (with retain_graph)
 
     saved = state.recording
     state.recording = create_graph     # record the backward rules only for create_graph
@@ -142,11 +110,10 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                 node = pop(heap)[1]
             else:
                 break
-            # Each node runs once, newest first. Without retain_graph a node run twice finds
-            # its inputs freed below (_freed_error); with it, a cycle would never end.
-            if retain_graph:
+            if retain_graph:    # each runs once, newest first (or finds its inputs freed)
                 if node.seq >= last:
-                    raise _cycle_error(node)
+                    raise GraphError(f"backward reached '{node.name}' twice: an in-place "
+                                     "update broke a tensor's history into a cycle")
                 last = node.seq
             out, g = pending.pop(node)
             if (out._req is not None) if wanted is None else (id(out) in wanted):

@@ -23,3 +23,9 @@ class GraphError(RuntimeError):
 
 class GradcheckError(AssertionError):
     """Reverse-mode and finite-difference derivatives disagree."""
+
+
+def shape_error(message: str, cause: Exception) -> ShapeError:
+    """The error for a shape problem NumPy reported as `cause`: an AxisError for its AxisError
+    (an IndexError too), else a ShapeError."""
+    return (AxisError if isinstance(cause, IndexError) else ShapeError)(message)

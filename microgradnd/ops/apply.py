@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy
 
 from .. import backend, core
-from ..errors import AxisError, DeviceError, ShapeError
+from ..errors import DeviceError, ShapeError, shape_error
 from ..graph import Node, state
 
 __all__ = ["Op", "as_constant", "binary", "operand_data", "record", "requires_grad", "unary"]
@@ -121,8 +121,7 @@ def unary(op, x, *args):
         out = core._wrap(op.forward(x.data, *args))
     except ValueError as e:
         _refuse_other_gpu(e)
-        error = AxisError if isinstance(e, numpy.exceptions.AxisError) else ShapeError
-        raise error(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
+        raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
     if state.recording and (x._req is not None or (
             x._node is not None and x._node.inputs is not None)):

@@ -12,14 +12,15 @@ import operator
 import numpy
 
 from .. import backend, core
-from ..errors import ShapeError
+from ..errors import GraphError, ShapeError
 from ..graph import state
 from .apply import Op, as_constant, record, requires_grad, unary
 from .elementwise import where
 from .shapes import axis_index, expand_dims, reshape, view_of
 
 __all__ = [  # what ops/__init__.py gathers
-    "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "concatenate", "getitem",
+    "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "before_replacements", "concatenate",
+    "getitem",
     "index_add_to_zeros", "index_data", "setitem", "split", "stack",
 ]
 
@@ -121,6 +122,25 @@ class SetItem(Op):
     @staticmethod
     def replaced(node):
         return node.args[1]
+
+
+def before_replacements(x, node):
+    """The tensor `node` was recorded on, before recorded `x[i] = v` updates rebound x.
+
+    Each update's SetItem node keeps the tensor it replaced (Op.replaced). The chain is
+    followed back while it is newer than `node`, and each step must go back in time: a step
+    that does not (a broken replacement) is refused, so the loop ends after at most as many
+    steps as there are nodes between them, and backward never goes round in a cycle.
+    """
+    while x._node is not None and x._node.seq > node.seq:
+        earlier = x._node.op.replaced(x._node)
+        if earlier is None or (earlier._node is not None and earlier._node.seq >= x._node.seq):
+            raise GraphError(
+                f"'{node.name}' was recorded on a tensor (shape {x.shape}) that '{x._node.name}' "
+                "replaced later, and the tensor it replaced cannot be found: backward would go "
+                "round in a cycle. Compute a new tensor instead of updating this one in place")
+        x = earlier
+    return x
 
 
 def setitem(x, index, value):

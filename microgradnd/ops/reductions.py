@@ -13,7 +13,7 @@ import math
 import numpy
 
 from .. import backend, core
-from ..errors import AxisError, ShapeError
+from ..errors import AxisError, ShapeError, shape_error
 from .apply import Op, unary
 from .conversion import cast
 from .elementwise import abs, where
@@ -266,8 +266,7 @@ def _arg(x, axis, keepdims, name):
     try:
         out = getattr(xp, name)(x.data, axis=axis)
     except ValueError as e:     # an empty tensor has no largest element, or a bad axis
-        error = AxisError if isinstance(e, numpy.exceptions.AxisError) else ShapeError
-        raise error(f"{name} of a tensor of shape {x.shape}: {e}") from None
+        raise shape_error(f"{name} of a tensor of shape {x.shape}: {e}", e) from None
     if keepdims:
         out = out.reshape(_keep_shape(x.data.shape, axis))
     return out.astype(numpy.int64, copy=False)
