@@ -253,8 +253,8 @@ class Tensor:
 
     def _inplace(self, other, out_of_place, update):
         if state.recording:
-            if self._req is not None and self._node is None:    # a variable: in place, ...
-                _refuse_recorded_update(self, other, "an in-place update")   # ... unrecorded
+            if self._req is not None and self._node is None:    # a variable stays a leaf:
+                _refuse_recorded_update(self, other, "an in-place update")  # updated in place
             elif self.requires_grad or getattr(other, "requires_grad", False):
                 return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
         value = ops.operand_data(other, self)
@@ -664,9 +664,9 @@ def _to_array(data, dtype, device):
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:
-        _check_numeric(numpy.dtype(dtype), "dtype")
+        _check_numeric(numpy.dtype(dtype), "the dtype= argument")
     if backend.is_array(data):
-        _check_numeric(data.dtype, type(data).__name__)
+        _check_numeric(data.dtype, f"a {type(data).__module__.split('.')[0]} array")
         if device is None:      # a CuPy array stays on its GPU; host data goes to the default
             device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
                 else backend.get_default_device()
@@ -680,17 +680,17 @@ def _to_array(data, dtype, device):
         elif arr.dtype.kind == "i":           # Python ints become int64 on every platform
             arr = arr.astype(numpy.int64, copy=False)
         else:
-            _check_numeric(arr.dtype, type(data).__name__)
+            _check_numeric(arr.dtype, f"a {type(data).__name__}")
         data = arr
     elif isinstance(data, numpy.generic):
-        _check_numeric(data.dtype, type(data).__name__)
+        _check_numeric(data.dtype, f"a {type(data).__name__}")
     return backend.as_array(data, dtype=dtype, device=device)
 
 
 def _check_numeric(dtype, what: str) -> None:
     """Refuse a dtype that is not a number or a bool (strings, objects, dates, records)."""
     if dtype.kind not in "biufc":
-        raise TypeError(f"cannot make a tensor from {what} of dtype {dtype}: a tensor holds "
+        raise TypeError(f"cannot make a tensor of dtype {dtype} (from {what}): a tensor holds "
                         "numbers or bools; convert the values first (e.g. with float())")
 
 

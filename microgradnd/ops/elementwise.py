@@ -458,10 +458,10 @@ def minimum(a, b):
 class Clip(Op):
     """x limited to [lo, hi] (a bound may be None): min(max(x, lo), hi), as NumPy.
 
-    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp): never
-    where x is NaN, which is not between any bounds. A bound
-    that is a Tensor gets it where it is the answer, as PyTorch: lo where x < lo < hi, hi
-    where x > hi or lo > hi (then every element is hi); where x < lo == hi, neither does.
+    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp), so never
+    where x is NaN. A bound that is a Tensor gets it where it is the answer, as PyTorch: lo
+    where x < lo < hi, hi where x > hi or lo > hi (then every element is hi); where
+    x < lo == hi, neither does.
     """
 
     name = "clip"

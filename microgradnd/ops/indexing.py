@@ -20,8 +20,7 @@ from .shapes import axis_index, expand_dims, reshape, view_of
 
 __all__ = [  # what ops/__init__.py gathers
     "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "before_replacements", "concatenate",
-    "getitem",
-    "index_add_to_zeros", "index_data", "setitem", "split", "stack",
+    "getitem", "index_add_to_zeros", "index_data", "setitem", "split", "stack",
 ]
 
 
