@@ -365,8 +365,17 @@ class LogAddExp(Op):
     def backward(node, out, g):
         a, b = node.inputs          # either may be a Python float: np.logaddexp(t, 0.0)
         need_a, need_b = node.requires_grad
-        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows
-        return (g * exp(a - out) if need_a else None), (g * exp(b - out) if need_b else None)
+        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows; where a is the answer
+        # (a == out, an infinite one included, where a - out would be inf - inf) it is e⁰ = 1
+        return ((g * exp(_where_not_answer(a, out)) if need_a else None),
+                (g * exp(_where_not_answer(b, out)) if need_b else None))
+
+
+def _where_not_answer(x, out):
+    """x - out, and 0 where x equals out (so +inf - +inf gives the slope 1, as PyTorch)."""
+    xd = x.data if isinstance(x, core.Tensor) else x
+    with numpy.errstate(invalid="ignore"):
+        return where(xd == out.data, 0.0, x - out)
 
 
 def logaddexp(a, b):
