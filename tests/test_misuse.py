@@ -489,6 +489,16 @@ def test_grad_refuses_a_wrong_value_at_assignment(value, error):
     assert x.grad is not None and x.grad.shape == (2,)      # unchanged
 
 
+@needs_cuda
+def test_cuda_grad_refuses_a_tensor_on_another_device():
+    for x_device, g_device in (("cpu", "cuda:0"), ("cuda:0", "cpu")):
+        x = mg.tensor([1.0, 2.0], device=x_device)
+        x.attach_grad()
+        with pytest.raises(mg.DeviceError, match="grad"):
+            x.grad = mg.tensor([1.0, 2.0], device=g_device)
+        assert x.grad.device == x_device
+
+
 @pytest.mark.parametrize("attribute", ["shape", "ndim", "size", "dtype", "device", "xp",
                                        "is_leaf", "T", "_version"])
 def test_derived_attributes_cannot_be_assigned(attribute):
