@@ -104,13 +104,7 @@ class Tensor:
 
     # ---- gradients ----
 
-    @property
-    def grad(self):
-        """The gradient backward stored for this tensor (None until one is stored)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value) -> None:
+    def _set_grad(self, value) -> None:
         # Refused here, not one backward later deep inside the walk (as PyTorch).
         if value is not None:
             if not isinstance(value, Tensor):
@@ -124,6 +118,10 @@ class Tensor:
                                 f"dtype {self.dtype}: convert it with .astype('{self.dtype}')")
             check_same_device(self.data, value.data, "assigning .grad")
         self._grad = value
+
+    # Read with a C getter (attrgetter), not a Python one: `param.grad` runs every step.
+    grad = property(operator.attrgetter("_grad"), _set_grad, doc="The gradient backward "
+                    "stored for this tensor (None until one is stored); assigning it is checked.")
 
     def attach_grad(self, grad_req: str = "write") -> None:
         """Make this tensor a variable: backward will fill `.grad` (MXNet semantics).
