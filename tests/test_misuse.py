@@ -537,8 +537,16 @@ def test_cuda_grad_refuses_a_tensor_on_another_device():
         assert x.grad.device == x_device
 
 
-@pytest.mark.parametrize("attribute", ["shape", "ndim", "size", "dtype", "device", "xp",
-                                       "is_leaf", "T", "_version"])
+PROPERTIES = {name: value for name, value in vars(mg.Tensor).items()
+              if isinstance(value, property)}
+CHECKED_SETTERS = {"grad", "requires_grad"}     # each has its own tests above and below
+
+
+def test_every_assignable_property_has_its_checks_tested():
+    assert {name for name, p in PROPERTIES.items() if p.fset} == CHECKED_SETTERS
+
+
+@pytest.mark.parametrize("attribute", sorted(n for n, p in PROPERTIES.items() if not p.fset))
 def test_derived_attributes_cannot_be_assigned(attribute):
     x = _variable([1.0, 2.0])
     with pytest.raises(AttributeError):
