@@ -71,6 +71,8 @@ AXIS_FUNCTIONS = [      # name (the function, then what varies), f(x, axis) for 
     ("npx.log_softmax", lambda x, a: npx.log_softmax(x, axis=a)),
     ("npx.pick", lambda x, a: npx.pick(x, _index(x, a), axis=a)),
     ("npx.pick keepdims", lambda x, a: npx.pick(x, _index(x, a), axis=a, keepdims=True)),
+    ("npx.sequence_mask", lambda x, a: npx.sequence_mask(x, _index(x, a) + 1,
+                                                         use_sequence_length=True, axis=a)),
     ("np.concatenate", lambda x, a: np.concatenate([x, x], axis=a)),
     ("np.stack", lambda x, a: np.stack([x, x], axis=a + 1 if a >= 0 else a - 1)),
     ("np.split", lambda x, a: np.split(x, 1, axis=a)),

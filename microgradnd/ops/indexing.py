@@ -46,6 +46,7 @@ class IndexAddToZeros(Op):
     """zeros(shape) with g added at `index`; repeated indices accumulate. GetItem's adjoint."""
 
     name = "index_add"
+    rule = "grad_g = gg[index]"
     reads_inputs = False
 
     @staticmethod
@@ -69,6 +70,7 @@ def index_add_to_zeros(g, index, shape):
 
 class GetItem(Op):
     name = "getitem"
+    rule = "grad_x = zeros like x, with g added at index"
     reads_inputs = False
 
     @staticmethod
@@ -98,6 +100,7 @@ class SetItem(Op):
     """
 
     name = "setitem"
+    rule = "grad_x = g with zeros at index; grad_value = g[index]"
     reads_inputs = False
 
     @staticmethod
@@ -168,6 +171,7 @@ class Concatenate(Op):
     """The inputs joined along an axis; each gets back its slice of the gradient."""
 
     name = "concatenate"
+    rule = "grad_xs[i] = the slice of g where xs[i] was placed"
     numpy_twin = "concatenate"
     reads_inputs = False
 

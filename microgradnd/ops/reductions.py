@@ -40,6 +40,7 @@ def _axis(axis):
 
 class Sum(Op):
     name = "sum"
+    rule = "grad_x = g broadcast to x's shape"
     reads_inputs = False
 
     forward = staticmethod(backend.reduce_sum)     # the backend picks the fastest reduction
@@ -70,6 +71,7 @@ class Max(Op):
     """The largest element; ties share the gradient equally (as PyTorch's amax)."""
 
     name = "max"
+    rule = "grad_x = g where x is the max (shared equally at ties), else 0"
 
     @staticmethod
     def forward(x, axis, keepdims):
@@ -94,6 +96,7 @@ class Min(Op):
     """The smallest element; ties share the gradient equally (as PyTorch's amin)."""
 
     name = "min"
+    rule = "grad_x = g where x is the min (shared equally at ties), else 0"
 
     @staticmethod
     def forward(x, axis, keepdims):
@@ -116,6 +119,7 @@ class Cumsum(Op):
     """Running sums along an axis (from the end when `reverse`): each is the other's adjoint."""
 
     name = "cumsum"
+    rule = "grad_x = cumsum of g in the opposite direction"
     reads_inputs = False
 
     @staticmethod
@@ -182,6 +186,7 @@ class SafeSqrt(Op):
     the 2-norm, so that a constant input (std 0) or a zero vector (norm 0) gets gradient 0."""
 
     name = "safe_sqrt"
+    rule = "grad_x = g * 0.5 / out, 0 where out == 0"
     reads_inputs = False
     saves_output = True
 

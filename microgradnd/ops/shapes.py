@@ -44,6 +44,7 @@ def view_of(x, out):
 
 class Reshape(Op):
     name = "reshape"
+    rule = "grad_x = g reshaped to x's shape"
     reads_inputs = False
 
     @staticmethod
@@ -113,6 +114,7 @@ def flatten(x):
 
 class Transpose(Op):
     name = "transpose"
+    rule = "grad_x = g transposed back (the inverse permutation)"
     reads_inputs = False
 
     @staticmethod
@@ -136,6 +138,7 @@ def transpose(x, axes=None):
 
 class BroadcastTo(Op):
     name = "broadcast_to"
+    rule = "grad_x = sum_to(g, x's shape)"
     reads_inputs = False
 
     @staticmethod
@@ -158,6 +161,7 @@ class SumTo(Op):
     """Sum a broadcast result back down to `shape`: the inverse of broadcasting."""
 
     name = "sum_to"
+    rule = "grad_x = g broadcast to x's shape"
     reads_inputs = False
 
     forward = staticmethod(backend.sum_to)     # the backend picks the fastest reduction
