@@ -14,7 +14,7 @@ import threading
 import numpy
 
 from .. import backend, core
-from ..errors import DeviceError, ShapeError
+from ..errors import DeviceError, ShapeError, shape_error
 from ..graph import Node, state
 from . import tangents
 
@@ -112,9 +112,8 @@ _tags = itertools.count(1)      # never reused: a closed level's tangents stay d
 class dual_level:
     """`with dual_level() as level:` — open a forward level, the tag of one jvp's tangents.
 
-    Levels nest, each with its own tag, so an inner jvp's tangent never mixes with an outer
-    one's (perturbation confusion). Once closed, its tangents are ignored everywhere.
-    """
+    Levels nest, each with its own tag: an inner jvp's tangent never mixes with an outer one's
+    (perturbation confusion), and a closed level's tangents are ignored everywhere."""
 
     def __enter__(self) -> int:
         global open_levels
@@ -186,7 +185,7 @@ def unary(op, x, *args):
         out = core._wrap(op.forward(x.data, *args))
     except ValueError as e:
         _refuse_other_gpu(e)
-        raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
+        raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
     if state.recording and (x._req is not None or (
             x._node is not None and x._node.inputs is not None)):
