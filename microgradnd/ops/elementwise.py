@@ -444,18 +444,18 @@ class LogAddExp(Op):
         return ((g * exp(_where_not_answer(a, out)) if need_a else None),
                 (g * exp(_where_not_answer(b, out)) if need_b else None))
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (a, b), (ta, tb) = inputs, t
+        return tangent_sum(ta * exp(_where_not_answer(a, out)) if ta is not None else None,
+                           tb * exp(_where_not_answer(b, out)) if tb is not None else None)
+
 
 def _where_not_answer(x, out):
     """x - out, and 0 where x equals out (so +inf - +inf gives the slope 1, as PyTorch)."""
     xd = x.data if isinstance(x, core.Tensor) else x
     with numpy.errstate(invalid="ignore"):
         return where(xd == out.data, 0.0, x - out)
-
-    @staticmethod
-    def jvp(inputs, args, out, t):
-        (a, b), (ta, tb) = inputs, t
-        return tangent_sum(ta * exp(a - out) if ta is not None else None,
-                           tb * exp(b - out) if tb is not None else None)
 
 
 def logaddexp(a, b):
