@@ -11,13 +11,14 @@ import threading
 
 from . import backend
 from .core import Tensor, _wrap, tensor
+from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops import cast, sum_to
 
-__all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
-           "predict_mode", "record", "set_recording", "set_training", "trace_backward",
-           "train_mode"]
+__all__ = ["AnomalyError", "Step", "Tape", "allow_nonfinite", "backward", "detect_anomaly",
+           "explain_grad", "grad", "is_recording", "is_training", "pause", "predict_mode",
+           "record", "set_recording", "set_training", "trace_backward", "train_mode"]
 
 # ---- the backward walk ----
 

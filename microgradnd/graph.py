@@ -17,6 +17,7 @@ class _State(threading.local):
     training = False     # MXNet's train mode: set by record()/pause(), read by is_training()
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
+    anomaly = None       # the checker of detect_anomaly() (debugging.py), or None
 
 
 state = _State()
@@ -33,8 +34,9 @@ class Node:
     the output tensor frees the whole graph behind it: there is no reference cycle.
     """
 
+    # `site` is set only by detect_anomaly() (where the node was recorded); unset otherwise.
     __slots__ = ("op", "inputs", "args", "requires_grad", "versions", "seq", "out_shape",
-                 "out_dtype")
+                 "out_dtype", "site")
 
     def __init__(self, op, inputs, args, requires_grad, versions, out_data):
         self.op = op                # the Op class (ops/) whose backward rule this node runs

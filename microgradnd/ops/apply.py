@@ -65,6 +65,8 @@ def record(op, out, inputs, args) -> None:
     tape = state.tape
     if tape is not None:
         tape.nodes.append(node)
+    if state.anomaly is not None:   # detect_anomaly() is on: check the output (debugging.py)
+        state.anomaly.forward(node, out)
 
 
 # ---- operands that are not Tensors ----
@@ -129,6 +131,8 @@ def unary(op, x, *args):
         tape = state.tape
         if tape is not None:
             tape.nodes.append(node)
+        if state.anomaly is not None:   # detect_anomaly(): one test when it is off
+            state.anomaly.forward(node, out)
     return out
 
 
@@ -169,4 +173,6 @@ def binary(op, a, b):
             tape = state.tape
             if tape is not None:
                 tape.nodes.append(node)
+            if state.anomaly is not None:   # detect_anomaly(): one test when it is off
+                state.anomaly.forward(node, out)
     return out

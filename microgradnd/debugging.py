@@ -1,0 +1,393 @@
+"""Debugging gradients: the anomaly mode that finds the op that made a NaN or an infinity, and
+`explain_grad`, which says in one sentence why a variable gets no gradient or a zero one.
+
+Nothing here runs unless asked for: while `detect_anomaly()` is off the ops pay one test of
+`state.anomaly` per recorded node, and the backward walk its usual test of `state.trace`.
+"""
+from __future__ import annotations
+
+import linecache
+import math
+import os
+import sys
+from typing import NamedTuple
+
+import numpy
+
+from . import backend
+from .core import Tensor
+from .graph import Step, state
+
+__all__ = ["AnomalyError", "allow_nonfinite", "detect_anomaly", "explain_grad"]
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+# ---- where a node was recorded ----
+
+
+class Site(NamedTuple):
+    """Where a node was recorded, kept on `node.site` while detect_anomaly() is on."""
+
+    row: int | None         # its row in the tape (`print(tape)`), None when not on a tape
+    filename: str | None    # the user's file and line that recorded it
+    lineno: int | None
+    order: int              # 1: recorded by the user's code; k + 1: by the backward of order k
+    parent: object          # the Node whose backward rule recorded it (order > 1), else None
+    allowed: bool           # inside allow_nonfinite(), or passing on a value made there
+
+
+def _user_frame():
+    """The innermost frame outside microgradnd, and the node the backward walk is running
+    (None outside a walk): walking the stack is cheap next to the check it goes with."""
+    frame, walking = sys._getframe(2), None
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        if walking is None and frame.f_code.co_name == "_walk":
+            walking = frame.f_locals.get("node")
+        frame = frame.f_back
+    return frame, walking
+
+
+def _root(site: Site) -> Site:
+    """The site of the user's own op that a node recorded by backward rules descends from."""
+    while site.parent is not None and getattr(site.parent, "site", None) is not None:
+        site = site.parent.site
+    return site
+
+
+def _source(filename, lineno) -> str:
+    if filename is None:
+        return "an unknown line"
+    text = linecache.getline(filename, lineno).strip()
+    return f"{filename}:{lineno}" + (f"  `{text}`" if text else "")
+
+
+# ---- the error ----
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or an infinity appeared in a forward or backward pass under detect_anomaly().
+
+    Attributes: `op` (the op's name), `row` (its tape row, or None), `phase` ('forward' or
+    'backward'), `order` (1 for the user's ops, 2 for ops recorded by a first backward...),
+    `culprit` (what went non-finite: 'output', 'gradient to input k' or 'input k'),
+    `filename` and `lineno` (the user's line that recorded the op), `cause` and `fix`.
+    """
+
+    def __init__(self, message, **facts):
+        super().__init__(message)
+        self.__dict__.update(facts)
+
+
+def _first_bad(array, allow_inf):
+    """(flat index, value) of the first element that is NaN (or also ±inf), else None."""
+    if array.dtype.kind not in "fc":
+        return None
+    xp = backend.xp_of(array)
+    bad = xp.isnan(array) if allow_inf else ~xp.isfinite(array)
+    if not bool(bad.any()):
+        return None
+    host = numpy.asarray(backend.to_host(bad)).reshape(-1)
+    i = int(numpy.argmax(host))
+    return i, numpy.asarray(backend.to_host(array)).reshape(-1)[i]
+
+
+def _at(value, shape, i):
+    """The element of `value` (a Tensor, array or scalar) that lands on flat index i of an
+    array of `shape` after broadcasting."""
+    if value is None:
+        return None
+    data = value.data if isinstance(value, Tensor) else value
+    if numpy.ndim(data) == 0:
+        return numpy.asarray(backend.to_host(data) if backend.is_array(data) else data).item()
+    host = numpy.asarray(backend.to_host(data))
+    try:
+        return numpy.broadcast_to(host, shape).reshape(-1)[i].item()
+    except ValueError:
+        return None
+
+
+def _index(shape, i) -> str:
+    return str(tuple(int(k) for k in numpy.unravel_index(i, shape))) if shape else "()"
+
+
+def _number(v) -> str:
+    return "nan" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+# ---- the classic patterns: what made the value, and what to write instead ----
+
+_DOUBLE_WHERE = ("make the input safe inside the branch that is not taken too (the 'double "
+                 "where'): where(x > 0, sqrt(where(x > 0, x, 1)), 0), not where(x > 0, "
+                 "sqrt(x), 0)")
+
+
+def _forward_cause(name, xs, out_value, dtype):
+    """(cause, fix) for an op that made a non-finite output from finite inputs."""
+    x = xs[0] if xs else None
+    big = float(numpy.finfo(dtype).max) if dtype.kind == "f" else math.inf
+    if name in ("log", "log1p") and x is not None:
+        low = 0 if name == "log" else -1
+        what = f"{name} of {_number(x)}"
+        return (f"{what}: the logarithm of a value <= {low} is "
+                f"{'-inf' if x == low else 'nan'}",
+                f"keep the argument above {low}: {name}(x + eps) or {name}(maximum(x, eps)); "
+                "for the log of a softmax use npx.log_softmax; if a where() discards these "
+                "elements later, " + _DOUBLE_WHERE.replace("sqrt", name))
+    if name == "sqrt" and x is not None:
+        return (f"sqrt of the negative value {_number(x)} is nan",
+                "take sqrt(maximum(x, 0)); if a where() discards these "
+                "elements later, " + _DOUBLE_WHERE)
+    if name == "exp":
+        limit = math.log(big)
+        return (f"exp overflowed: e**{_number(x)} is larger than the largest {dtype} "
+                f"({big:.3g}; e**x overflows for x > {limit:.4g})",
+                "use a stable form: subtract the maximum first, as the log-sum-exp trick "
+                "m + log(sum(exp(x - m))) does (npx.softmax and npx.log_softmax do it for you)")
+    if name == "div" and len(xs) == 2 and xs[1] == 0:
+        what = "0 / 0 = nan" if xs[0] == 0 else f"{_number(xs[0])} / 0 = {_number(out_value)}"
+        return (f"division by zero: {what}",
+                "add a small eps to the denominator (a / (b + eps)), or divide only where "
+                "b != 0 with the 'double where': where(b != 0, a / where(b != 0, b, 1), 0)")
+    if name == "pow" and len(xs) == 2 and xs[0] == 0 and xs[1] is not None and xs[1] < 0:
+        return (f"division by zero: 0 ** {_number(xs[1])} is inf",
+                "keep the base away from 0: (x + eps) ** b")
+    if name == "pow" and len(xs) == 2 and xs[0] is not None and xs[0] < 0:
+        return (f"a negative base to a fractional power: {_number(xs[0])} ** "
+                f"{_number(xs[1])} is nan", "take abs(x) ** b, or keep the base positive")
+    if out_value is not None and math.isinf(out_value):
+        return (f"'{name}' overflowed: its result is larger than the largest {dtype} "
+                f"({big:.3g})",
+                "rescale the inputs, compute in float64, or use a stable form (log-sum-exp "
+                "instead of log(sum(exp(x))))")
+    return (f"'{name}' made nan from finite inputs (inf - inf or 0 * inf inside it)",
+            "look at the values of its inputs there")
+
+
+def _backward_cause(node, k, g_value, grad_value, xs, dtype):
+    """(cause, fix) for a backward rule that sent a non-finite gradient from a finite one."""
+    name = node.name
+    x = xs[k] if k < len(xs) else None
+    slope = {
+        "sqrt": ("the slope of sqrt, 1/(2·sqrt(x)), is infinite at x = 0",
+                 "keep the argument away from 0: sqrt(x + eps), e.g. a norm as "
+                 "sqrt(sum(x * x) + eps)"),
+        "log": ("the slope of log, 1/x, is infinite at x = 0",
+                "keep the argument away from 0: log(x + eps)"),
+        "log1p": ("the slope of log1p, 1/(1 + x), is infinite at x = -1",
+                  "keep the argument above -1"),
+        "pow": ("the slope of x ** b, b·x**(b - 1), is infinite at x = 0 for b < 1",
+                "keep the base away from 0: (x + eps) ** b"),
+        "div": ("division by zero: the slopes of a / b, 1/b and -a/b², are infinite at b = 0",
+                "add a small eps to the denominator, or the 'double where': "
+                "where(b != 0, a / where(b != 0, b, 1), 0)"),
+    }.get(name)
+    zero_times_inf = g_value == 0 and grad_value is not None and math.isnan(grad_value)
+    if zero_times_inf:
+        what = slope[0] if slope else f"the slope of '{name}' is infinite there"
+        return (f"0 * inf: the gradient arriving here is 0, as a where() or maximum() sends "
+                f"to the branch it did not take, but {what}, and 0 * inf = nan",
+                _DOUBLE_WHERE if name != "div" else slope[1])
+    if slope is not None:
+        return slope
+    big = float(numpy.finfo(dtype).max) if dtype.kind == "f" else math.inf
+    return (f"the gradient overflowed: {_number(g_value)} times the slope of '{name}' "
+            f"at {_number(x)} is larger than the largest {dtype} ({big:.3g})",
+            "use a stable form (log-sum-exp for a log of a sum of exps), or rescale")
+
+
+# ---- the checker ----
+
+
+class _Checker:
+    """What detect_anomaly() installs: `forward` is called by the ops for each recorded node,
+    `append` by the backward walk for each step (as trace_backward's list is)."""
+
+    def __init__(self, allow_inf: bool, trace):
+        self.allow_inf = allow_inf
+        self.allowing = 0           # depth of allow_nonfinite() blocks
+        self.trace = trace          # a trace_backward() list this one passes steps on to
+        self.passed_on = False      # an allowed non-finite value has reached a backward
+
+    # ---- forward: every recorded op's output ----
+
+    def forward(self, node, out) -> None:
+        frame, walking = _user_frame()
+        tape = state.tape
+        row = None
+        if tape is not None and tape.nodes and tape.nodes[-1] is node:
+            row = len(tape.nodes) - 1
+        parent = getattr(walking, "site", None) if walking is not None else None
+        order = parent.order + 1 if parent is not None else 1
+        site = Site(row, frame.f_code.co_filename if frame else None,
+                    frame.f_lineno if frame else None, order,
+                    walking if parent is not None else None, self.allowing > 0)
+        node.site = site
+        # A backward rule's inner values are its own business (pow masks an inf with where);
+        # the walk checks what the rule returns.
+        if walking is not None or site.allowed:
+            return
+        bad = _first_bad(out.data, self.allow_inf)
+        if bad is None:
+            return
+        for k, x in enumerate(node.inputs):
+            if isinstance(x, float):
+                x = Tensor(x)
+            if not isinstance(x, Tensor) or _first_bad(x.data, self.allow_inf) is None:
+                continue
+            xsite = getattr(x._node, "site", None) if isinstance(x, Tensor) and x._node else None
+            if xsite is not None and xsite.allowed:
+                node.site = site._replace(allowed=True)     # passes an allowed value on
+                return
+            raise self._error(node, site, "forward", f"input {k}", out.data, bad, None,
+                              entered=x)
+        raise self._error(node, site, "forward", "output", out.data, bad, None)
+
+    # ---- backward: every gradient a rule sends ----
+
+    def append(self, step: Step) -> None:
+        if self.trace is not None:
+            self.trace.append(step)
+        if self.allowing:
+            return
+        node, g = step.node, step.grad_in
+        bad_in = _first_bad(g.data, self.allow_inf)
+        if bad_in is not None:
+            if self.passed_on:
+                return
+            raise self._error(node, _site(node), "backward", "gradient arriving", g.data,
+                              bad_in, g)
+        for k, gk in enumerate(step.grads_out):
+            if gk is None:
+                continue
+            bad = _first_bad(gk.data, self.allow_inf)
+            if bad is not None:
+                raise self._error(node, _site(node), "backward", f"gradient to input {k}",
+                                  gk.data, bad, g, k=k)
+
+    # ---- the message ----
+
+    def _error(self, node, site, phase, culprit, array, bad, g, k=0, entered=None):
+        i, value = bad
+        shape = array.shape
+        value = float(value)
+        dtype = array.dtype
+        xs = [_at(x, shape, i) for x in node.inputs] if node.inputs is not None else []
+        shapes = ", ".join(str(x.shape) if isinstance(x, Tensor) else repr(x)
+                           for x in (node.inputs or ()))
+        where = f"at index {_index(shape, i)}"
+        if phase == "forward":
+            if entered is not None:
+                kind = ("a variable" if isinstance(entered, Tensor) and entered._req
+                        else "a recorded result made before detect_anomaly()"
+                        if isinstance(entered, Tensor) and entered._node else "a constant")
+                cause = (f"{culprit} ({kind} of shape {numpy.shape(entered.data)}) already "
+                         f"held {_number(value)} when '{node.name}' used it: no op recorded "
+                         "here made it")
+                fix = ("check the data it came from, or wrap the code that makes it in "
+                       "autograd.allow_nonfinite() if it is non-finite on purpose")
+            else:
+                cause, fix = _forward_cause(node.name, xs, value, dtype)
+            what = (f"its output (shape {shape}) is {_number(value)} {where}, from inputs "
+                    f"({shapes}) that were finite there: "
+                    + ", ".join(f"input {j} = {_number(v)}" for j, v in enumerate(xs)))
+            if entered is not None:
+                what = f"its output (shape {shape}) is {_number(value)} {where}"
+        elif culprit == "gradient arriving":
+            cause = ("the gradient arriving at its output was already non-finite: the head "
+                     "gradient passed to backward, or a sum of gradients that overflowed")
+            fix = "pass a finite head_grad, or rescale the loss"
+            what = f"the gradient arriving (shape {shape}) is {_number(value)} {where}"
+        else:
+            g_value = _at(g, shape, i)
+            cause, fix = _backward_cause(node, k, g_value, value, xs, dtype)
+            what = (f"the {culprit} (shape {shape}) is {_number(value)} {where}, where the "
+                    f"gradient arriving (shape {g.shape}) was {_number(g_value)}; inputs "
+                    f"({shapes}) there: "
+                    + ", ".join(f"input {j} = {_number(v)}" for j, v in enumerate(xs)))
+        row = "not on a tape" if site is None or site.row is None else f"tape row {site.row}"
+        order = site.order if site is not None else 1
+        root = _root(site) if site is not None else None
+        step = phase
+        lines = [f"non-finite value in the {step} of '{node.name}' ({row}"
+                 + (f", derivative order {order})" if order > 1 else ")") + f": {what}."]
+        if site is not None and site.parent is not None:
+            psite = site.parent.site
+            prow = "" if psite.row is None else f" (tape row {psite.row})"
+            run_from = _source(site.filename, site.lineno)
+            lines.append(f"  '{node.name}' was recorded by the backward of "
+                         f"'{site.parent.name}'{prow}, run from {run_from}")
+        if root is not None:
+            lines.append(f"  recorded at {_source(root.filename, root.lineno)}")
+        else:
+            lines.append("  recorded before detect_anomaly() was turned on (no line known)")
+        lines.append(f"  cause: {cause}")
+        lines.append(f"  fix: {fix}")
+        return AnomalyError(
+            "\n".join(lines), op=node.name, row=None if site is None else site.row,
+            phase=phase, order=order, culprit=culprit,
+            filename=None if root is None else root.filename,
+            lineno=None if root is None else root.lineno, cause=cause, fix=fix)
+
+
+def _site(node):
+    return getattr(node, "site", None)
+
+
+# ---- the modes ----
+
+
+class detect_anomaly:
+    """`with autograd.detect_anomaly():` — raise at the first NaN or ±inf that a recorded op
+    makes, in forward or in backward, naming the op, its tape row and the line that recorded
+    it, with the cause and the fix for the classic patterns.
+
+    Every recorded op's output is checked when it is made, and every gradient a backward rule
+    sends when backward runs (so the backward must run inside the block too). An op is blamed
+    only for a value its inputs did not already have. `allow=("inf",)` lets infinities pass
+    and stops only at NaN; `autograd.allow_nonfinite()` lets everything in a block pass.
+    """
+
+    def __init__(self, allow=()):
+        allow = (allow,) if isinstance(allow, str) else tuple(allow)
+        for kind in allow:
+            if kind != "inf":
+                raise ValueError(f"detect_anomaly(allow=...) takes 'inf' (let infinities "
+                                 f"pass, stop at NaN), got {kind!r}; to let a NaN pass, "
+                                 "wrap the code in autograd.allow_nonfinite()")
+        self.allow_inf = "inf" in allow
+
+    def __enter__(self):
+        self._saved = (state.anomaly, state.trace)
+        trace = state.trace
+        if isinstance(trace, _Checker):     # nested: keep the outer block's list
+            trace = trace.trace
+        state.anomaly = state.trace = _Checker(self.allow_inf, trace)
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly, state.trace = self._saved
+        return False
+
+
+class allow_nonfinite:
+    """`with autograd.allow_nonfinite():` — inside detect_anomaly(), ops recorded and
+    backward passes run in this block are not checked, and what they make non-finite on
+    purpose (a -inf mask) may flow on: later ops are blamed only for new non-finite values."""
+
+    def __enter__(self):
+        self._checker = state.anomaly
+        if self._checker is not None:
+            self._checker.allowing += 1
+            self._checker.passed_on = True
+        return self
+
+    def __exit__(self, *exc):
+        if self._checker is not None:
+            self._checker.allowing -= 1
+        return False
+
+
+def explain_grad(y, x) -> str:
+    """One sentence on why x gets no gradient, or a zero one, from y."""
+    raise NotImplementedError
