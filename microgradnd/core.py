@@ -138,7 +138,7 @@ class Tensor:
         """The same data (shared memory) cut off from the graph; it shares the version too."""
         t = _wrap(self.data)
         t._vc = self._shared_vc()   # `d = y.detach(); d += 1` is then seen by y's backward
-        return t
+        return _cut(t, "detach()", self)
 
     # ---- versions: how in-place changes are noticed ----
 
@@ -206,22 +206,28 @@ class Tensor:
     # ---- comparisons: boolean tensors, never differentiated ----
 
     def __lt__(self, other):
-        return _wrap(self.data < ops.operand_data(other, self))
+        return _cut(_wrap(self.data < ops.operand_data(other, self)), "a comparison (<)",
+                    self, other)
 
     def __le__(self, other):
-        return _wrap(self.data <= ops.operand_data(other, self))
+        return _cut(_wrap(self.data <= ops.operand_data(other, self)), "a comparison (<=)",
+                    self, other)
 
     def __gt__(self, other):
-        return _wrap(self.data > ops.operand_data(other, self))
+        return _cut(_wrap(self.data > ops.operand_data(other, self)), "a comparison (>)",
+                    self, other)
 
     def __ge__(self, other):
-        return _wrap(self.data >= ops.operand_data(other, self))
+        return _cut(_wrap(self.data >= ops.operand_data(other, self)), "a comparison (>=)",
+                    self, other)
 
     def __eq__(self, other):
-        return _wrap(self.data == ops.operand_data(other, self))
+        return _cut(_wrap(self.data == ops.operand_data(other, self)), "a comparison (==)",
+                    self, other)
 
     def __ne__(self, other):
-        return _wrap(self.data != ops.operand_data(other, self))
+        return _cut(_wrap(self.data != ops.operand_data(other, self)), "a comparison (!=)",
+                    self, other)
 
     __hash__ = object.__hash__      # tensors stay usable as dict keys despite __eq__
 
@@ -493,6 +499,18 @@ class Tensor:
         if spec and self.data.size == 1:
             return format(self.data.item(), spec)
         return format(str(self), spec)
+
+
+def _cut(out: Tensor, how: str, *sources) -> Tensor:
+    """`out`, made from `sources` by `how`, which carries no gradient (a comparison, argmax,
+    an integer cast, detach). Inside record(), from a tensor that needs a gradient, this is
+    remembered (debugging.note_cut) so that explain_grad can name the cut."""
+    if state.recording:
+        for x in sources:
+            if isinstance(x, Tensor) and x.requires_grad:
+                _above("debugging").note_cut(out, x, how)
+                break
+    return out
 
 
 def _above(name: str):

@@ -10,15 +10,18 @@ import linecache
 import math
 import os
 import sys
+import weakref
 from typing import NamedTuple
 
 import numpy
 
 from . import backend
+from .core import _UNCHANGED as _UNCHANGED_VC
 from .core import Tensor
-from .graph import Step, state
+from .display import format_values
+from .graph import Step, _seq, state
 
-__all__ = ["AnomalyError", "allow_nonfinite", "detect_anomaly", "explain_grad"]
+__all__ = ["AnomalyError", "allow_nonfinite", "detect_anomaly", "explain_grad", "note_cut"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -208,6 +211,7 @@ class _Checker:
         self.allowing = 0           # depth of allow_nonfinite() blocks
         self.trace = trace          # a trace_backward() list this one passes steps on to
         self.passed_on = False      # an allowed non-finite value has reached a backward
+        self.mark = next(_seq)      # nodes made after this were made after the last step
 
     # ---- forward: every recorded op's output ----
 
@@ -248,9 +252,10 @@ class _Checker:
     def append(self, step: Step) -> None:
         if self.trace is not None:
             self.trace.append(step)
+        node, g = step.node, step.grad_in
+        self._adopt(node, step.grads_out)
         if self.allowing:
             return
-        node, g = step.node, step.grad_in
         bad_in = _first_bad(g.data, self.allow_inf)
         if bad_in is not None:
             if self.passed_on:
@@ -264,6 +269,26 @@ class _Checker:
             if bad is not None:
                 raise self._error(node, _site(node), "backward", f"gradient to input {k}",
                                   gk.data, bad, g, k=k)
+
+    def _adopt(self, node, grads):
+        """Give a site to the nodes that node's backward rule just recorded (create_graph)
+        where no tape saw them: their parent is node, their line the backward's caller."""
+        mark, self.mark = self.mark, next(_seq)
+        parent = _site(node)
+        todo = [gk._node for gk in grads if isinstance(gk, Tensor) and gk._node is not None]
+        if not todo or parent is None:
+            return
+        frame, _ = _user_frame()
+        site = Site(None, frame.f_code.co_filename if frame else None,
+                    frame.f_lineno if frame else None, parent.order + 1, node,
+                    self.allowing > 0)
+        while todo:
+            n = todo.pop()
+            if n.seq < mark or _site(n) is not None:
+                continue
+            n.site = site
+            todo.extend(x._node for x in n.inputs or ()
+                        if isinstance(x, Tensor) and x._node is not None)
 
     # ---- the message ----
 
@@ -358,15 +383,22 @@ class detect_anomaly:
         self.allow_inf = "inf" in allow
 
     def __enter__(self):
-        self._saved = (state.anomaly, state.trace)
+        self._tape = tape = state.tape
+        self._saved = (state.anomaly, state.trace, None if tape is None else tape.check)
         trace = state.trace
         if isinstance(trace, _Checker):     # nested: keep the outer block's list
             trace = trace.trace
-        state.anomaly = state.trace = _Checker(self.allow_inf, trace)
+        # The ops find the checker on the tape they record to (record() gives each new tape
+        # state.anomaly), the backward walk where it looks for trace_backward's list.
+        state.anomaly = state.trace = checker = _Checker(self.allow_inf, trace)
+        if tape is not None:
+            tape.check = checker
         return self
 
     def __exit__(self, *exc):
-        state.anomaly, state.trace = self._saved
+        state.anomaly, state.trace, check = self._saved
+        if self._tape is not None:
+            self._tape.check = check
         return False
 
 
@@ -388,6 +420,225 @@ class allow_nonfinite:
         return False
 
 
-def explain_grad(y, x) -> str:
-    """One sentence on why x gets no gradient, or a zero one, from y."""
-    raise NotImplementedError
+# ---- why is my gradient None or zero? ----
+
+# Results that something with no gradient (a comparison, argmax, an integer cast, detach())
+# made from a tensor needing one, inside record(): id(result) -> (weakref to it, how, weakref
+# to the tensor). Kept only so explain_grad can name the cut; an entry goes with its result.
+_cuts: dict = {}
+
+
+def note_cut(out, x, how: str) -> None:
+    """Remember that `out` was made from `x` by `how`, which carries no gradient."""
+    key = id(out)
+    _cuts[key] = (weakref.ref(out, lambda _, key=key: _cuts.pop(key, None)), how,
+                  weakref.ref(x))
+
+
+def _cut_of(t):
+    """(how, source tensor or None) when t is a remembered cut, else None."""
+    entry = _cuts.get(id(t))
+    if entry is None or entry[0]() is not t:
+        return None
+    return entry[1], entry[2]()
+
+
+def _name(node, rows) -> str:
+    row = rows.get(id(node))
+    return f"'{node.name}'" + (f" (tape row {row})" if row is not None else
+                               f" (output {tuple(node.out_shape)})")
+
+
+def _graph(y):
+    """The nodes y was recorded from, newest first: a list, and the freed ones among them."""
+    nodes, seen, todo = [], set(), [y._node]
+    while todo:
+        n = todo.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        nodes.append(n)
+        for inp, wants in zip(n.inputs or (), n.requires_grad):
+            if wants and isinstance(inp, Tensor) and inp._node is not None:
+                todo.append(inp._node)
+    nodes.sort(key=lambda n: n.seq)
+    return nodes, [n for n in nodes if n.inputs is None]
+
+
+def _depends_on(t, x) -> bool:
+    """Was the tensor t recorded from x (or is it x)?"""
+    if t is x:
+        return True
+    if not isinstance(t, Tensor) or t._node is None:
+        return False
+    return bool(_uses(_graph(t)[0], x))
+
+
+def _uses(nodes, x):
+    """(node, input index) for each place a recorded op took x as an input wanting a grad."""
+    return [(n, i) for n in nodes for i, (inp, wants) in
+            enumerate(zip(n.inputs or (), n.requires_grad)) if inp is x and wants]
+
+
+def _constants(nodes):
+    """(node, index, tensor) for each input that enters the graph needing no gradient."""
+    return [(n, i, inp) for n in nodes for i, (inp, wants) in
+            enumerate(zip(n.inputs or (), n.requires_grad))
+            if isinstance(inp, Tensor) and not wants]
+
+
+def _all_zero(t) -> bool:
+    return t is None or not bool(backend.xp_of(t.data).any(t.data))
+
+
+def _zero_slope(node, i, rows) -> str:
+    """Why `node` sends a zero gradient to its input i although a nonzero one arrived."""
+    name = _name(node, rows)
+    op = node.name
+    if op == "relu":
+        return f"a dead relu: every input of {name} is <= 0, where its slope is 0"
+    if op == "where":
+        side = "true" if i == 0 else "false"
+        return (f"{name} took the other branch everywhere: its condition is never {side}, "
+                f"so its input {i} gets a gradient of 0")
+    if op == "clip":
+        return f"{name} is saturated: every element lies outside its bounds, where its slope is 0"
+    if op in ("maximum", "minimum"):
+        return f"{name} picked its other input at every element, so input {i} gets 0"
+    if op in ("sign", "step"):
+        return f"{name} is flat: its slope is 0 everywhere"
+    if op == "mul":
+        return f"{name} multiplies input {i} by 0 at every element"
+    return f"{name} sends a gradient of 0 to its input {i}"
+
+
+def explain_grad(y, x, tape=None) -> str:
+    """One sentence on why x gets no gradient, or a zero one, from y (or what it gets).
+
+    Reads the graph y was recorded from and, where that is intact, runs a backward that
+    leaves every `.grad` untouched (retain_graph=True). `tape` names ops by their row.
+    """
+    if not isinstance(x, Tensor):
+        return (f"x is a {type(x).__name__}, not a Tensor: only a Tensor with attach_grad() "
+                "gets a gradient; make it mg.tensor(x) and call attach_grad() on it")
+    if not isinstance(y, Tensor):
+        return (f"y is a {type(y).__name__}, not a Tensor: it was computed with Python or "
+                "NumPy (float(), .item(), .numpy()), which records nothing; keep it a Tensor")
+    if x._req is None and x._node is None:
+        return ("x is not a variable: nothing called x.attach_grad(), so no op recorded it "
+                "as needing a gradient and backward gives it no .grad; call x.attach_grad() "
+                "before computing y inside record()")
+    rows = {} if tape is None else {id(n): k for k, n in enumerate(tape.nodes)}
+    if y is x:
+        return "y is x itself: its gradient is 1 everywhere"
+    if y._node is None:
+        return _unrecorded(y, x)
+    nodes, freed = _graph(y)
+    if freed:
+        return (f"y's graph was freed by an earlier backward without retain_graph=True: "
+                f"{_name(freed[-1], rows)} no longer holds its inputs, so backward raises "
+                "GraphError; pass retain_graph=True to the first backward, or compute y again")
+    uses = _uses(nodes, x)
+    if not uses:
+        return _not_in_graph(nodes, x, rows)
+    for n, i in uses:
+        v = n.versions[i]
+        if v is not None and v != x._version:
+            return (f"y was computed before x was changed in place: x was at version {v} "
+                    f"when {_name(n, rows)} recorded it and is at version {x._version} now, "
+                    "so y's gradient is that of the old x (backward refuses where the old "
+                    "value is needed); compute y again after changing x")
+    return _from_backward(y, x, nodes, rows)
+
+
+def _unrecorded(y, x) -> str:
+    cut = _cut_of(y)
+    if cut is not None:
+        how, source = cut
+        of = "x" if _depends_on(source, x) else "a tensor that needs a gradient"
+        return (f"y was made from {of} by {how}, which records nothing and carries no "
+                "gradient, so y is a constant and x gets no gradient from it")
+    if y._vc is x._vc and x._vc is not _UNCHANGED_VC:
+        return ("y is x.detach() (it shares x's memory): detach() cuts the graph, so no "
+                "gradient goes back to x; use x itself")
+    return ("y was not recorded: it was computed outside record(), inside a pause() block, "
+            "or only from tensors that need no gradient, so no gradient can reach x; compute "
+            "y from x inside `with autograd.record():`")
+
+
+def _not_in_graph(nodes, x, rows) -> str:
+    constants = _constants(nodes)
+    for n, _, c in constants:
+        if c is x:
+            return (f"x entered y's graph as a constant at {_name(n, rows)}: x.attach_grad() "
+                    "was called after y was computed; call it before y was computed, then "
+                    "compute y again")
+    for n, _, c in constants:
+        cut = _cut_of(c)
+        if cut is not None and _depends_on(cut[1], x):
+            return (f"the only way from x to y goes through {cut[0]}, which carries no "
+                    f"gradient: its result enters y's graph as a constant at {_name(n, rows)}")
+    for n, _, c in constants:
+        if c._vc is x._vc and x._vc is not _UNCHANGED_VC:
+            return (f"y uses x.detach() (a constant sharing x's memory) at {_name(n, rows)}: "
+                    "detach() cuts the graph, so no gradient goes back to x; use x itself")
+    twins = [inp for n in nodes for inp in n.inputs or ()
+             if isinstance(inp, Tensor) and inp._req is not None and inp is not x
+             and inp.shape == x.shape]
+    replaced = (f" - or y was computed from an earlier x that has since been replaced "
+                f"(x = ...): y's graph holds another variable of x's shape {x.shape}"
+                if twins else "")
+    return ("x is not in y's graph: no recorded op used it, so it was used outside record(), "
+            f"inside a pause() block, or not at all{replaced}; compute y from x inside "
+            "`with autograd.record():`")
+
+
+def _from_backward(y, x, nodes, rows) -> str:
+    autograd = sys.modules[__package__ + ".autograd"]
+    steps, saved = [], state.trace
+    state.trace = steps
+    try:
+        g, = autograd.grad(y, [x], retain_graph=True)
+    finally:
+        state.trace = saved
+    if _all_zero(g):
+        return _why_zero(x, nodes, steps, rows)
+    n, total = int(numpy.count_nonzero(backend.to_host(g.data))), g.data.size
+    if x._req == "add" and x.grad is not None and not numpy.allclose(
+            backend.to_host(x.grad.data), backend.to_host(g.data)):
+        return (f"x.grad is {format_values(x.grad.data)} but y gives "
+                f"{format_values(g.data)}: with grad_req='add' every backward adds into "
+                "x.grad, and it was not zeroed between them; call x.zero_grad() (or "
+                "x.grad[:] = 0) before each backward")
+    if x._req is None:
+        return (f"x gets a gradient from y ({n} of {total} elements nonzero), but x is an "
+                "intermediate result, whose .grad backward does not keep: call "
+                "x.attach_grad() on it before backward, or use autograd.grad(y, x)")
+    if x.grad is None or _all_zero(x.grad) and n:
+        return (f"x gets a nonzero gradient from y ({n} of {total} elements nonzero), but "
+                "backward has not stored it in x.grad yet: call y.backward()")
+    return (f"x gets a nonzero gradient from y ({n} of {total} elements nonzero), and x.grad "
+            "holds it; none of the reasons for a missing or zero gradient applies")
+
+
+def _why_zero(x, nodes, steps, rows) -> str:
+    depends = set()             # ids of the nodes whose output depends on x
+    for n in nodes:             # oldest first, so inputs are decided before their users
+        if any(inp is x or isinstance(inp, Tensor) and inp._node is not None
+               and id(inp._node) in depends for inp in n.inputs):
+            depends.add(id(n))
+    zeroed = []
+    for step in steps:
+        n = step.node
+        if id(n) not in depends or _all_zero(step.grad_in):
+            continue
+        for i, inp in enumerate(n.inputs):
+            on_path = inp is x or (isinstance(inp, Tensor) and inp._node is not None
+                                   and id(inp._node) in depends)
+            if on_path and n.requires_grad[i] and _all_zero(step.grads_out[i]):
+                zeroed.append(_zero_slope(n, i, rows))
+    if zeroed:
+        return ("x's gradient is 0 because every path from x to y passes a zero slope: "
+                + "; ".join(dict.fromkeys(zeroed)))
+    return ("x's gradient is 0 because the gradients along the paths from x to y cancel: "
+            "each carries a nonzero gradient, but they sum to 0 (as in y = x - x)")

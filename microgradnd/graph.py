@@ -61,6 +61,7 @@ class Tape:
 
     def __init__(self):
         self.nodes: list[Node] = []
+        self.check = state.anomaly  # detect_anomaly()'s checker (debugging.py), or None
 
     def __len__(self) -> int:
         return len(self.nodes)

@@ -225,3 +225,18 @@ def test_the_mode_keeps_a_trace_backward_list_working(device):
     with autograd.trace_backward(tape) as steps, autograd.detect_anomaly():
         y.backward()
     assert [s.node.name for s in steps] == ["sum", "mul"]
+
+
+def test_a_second_derivative_taken_outside_record_names_the_op_and_line(device):
+    x = mg.tensor([2.0, 3.0], dtype="float64", device=device)
+    x.attach_grad()
+    with autograd.detect_anomaly():
+        with autograd.record():
+            y = ((x - 2) ** 1.5).sum()
+        g, = autograd.grad(y, [x], create_graph=True)    # recorded, but on no tape
+        with pytest.raises(autograd.AnomalyError) as info:
+            g.backward()
+    e = info.value
+    assert (e.op, e.row, e.order) == ("pow", None, 2)
+    assert e.lineno == inspect.currentframe().f_lineno - 6
+    assert "not on a tape" in str(e) and "backward of 'pow' (tape row 1)" in str(e)
