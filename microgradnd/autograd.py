@@ -11,7 +11,6 @@ import threading
 
 from . import backend
 from .core import Tensor, _wrap, tensor
-from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops import cast, sum_to
@@ -372,3 +371,8 @@ def set_training(train_mode: bool) -> bool:
     """Set what is_training() says (MXNet); returns the previous state."""
     previous, state.training = state.training, bool(train_mode)
     return previous
+
+
+# ---- debugging gradients (debugging.py stands on the walk above) ----
+
+from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad  # noqa: E402

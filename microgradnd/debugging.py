@@ -202,9 +202,22 @@ def _backward_cause(node, k, g_value, grad_value, xs, dtype):
 # ---- the checker ----
 
 
+class _CheckedNodes(list):
+    """A tape's list of nodes under detect_anomaly(): each node is checked as it is added."""
+
+    def __init__(self, nodes, checker):
+        super().__init__(nodes)
+        self.checker = checker
+
+    def append(self, node) -> None:
+        super().append(node)
+        if self.checker is state.anomaly:
+            self.checker.recorded(node, len(self) - 1)
+
+
 class _Checker:
-    """What detect_anomaly() installs: `forward` is called by the ops for each recorded node,
-    `append` by the backward walk for each step (as trace_backward's list is)."""
+    """What detect_anomaly() installs: `recorded` sees each node a tape gets (through the
+    tape's list), `append` each step of a backward walk (as trace_backward's list does)."""
 
     def __init__(self, allow_inf: bool, trace):
         self.allow_inf = allow_inf
@@ -213,39 +226,57 @@ class _Checker:
         self.passed_on = False      # an allowed non-finite value has reached a backward
         self.mark = next(_seq)      # nodes made after this were made after the last step
 
-    # ---- forward: every recorded op's output ----
+    def checked(self, nodes) -> list:
+        return _CheckedNodes(nodes, self)
 
-    def forward(self, node, out) -> None:
+    # ---- forward: every recorded op's output, as the next op takes it in ----
+
+    def recorded(self, node, row) -> None:
+        """Give node its site; check its inputs, which are the outputs of the ops before it
+        (or leaves): a non-finite one is blamed on the op that made it."""
         frame, walking = _user_frame()
-        tape = state.tape
-        row = None
-        if tape is not None and tape.nodes and tape.nodes[-1] is node:
-            row = len(tape.nodes) - 1
         parent = getattr(walking, "site", None) if walking is not None else None
         order = parent.order + 1 if parent is not None else 1
-        site = Site(row, frame.f_code.co_filename if frame else None,
-                    frame.f_lineno if frame else None, order,
-                    walking if parent is not None else None, self.allowing > 0)
-        node.site = site
+        node.site = site = Site(row, frame.f_code.co_filename if frame else None,
+                                frame.f_lineno if frame else None, order,
+                                walking if parent is not None else None, self.allowing > 0)
         # A backward rule's inner values are its own business (pow masks an inf with where);
         # the walk checks what the rule returns.
         if walking is not None or site.allowed:
             return
-        bad = _first_bad(out.data, self.allow_inf)
-        if bad is None:
-            return
+        made, entered = [], []
         for k, x in enumerate(node.inputs):
             if isinstance(x, float):
                 x = Tensor(x)
-            if not isinstance(x, Tensor) or _first_bad(x.data, self.allow_inf) is None:
+            if not isinstance(x, Tensor):
                 continue
-            xsite = getattr(x._node, "site", None) if isinstance(x, Tensor) and x._node else None
-            if xsite is not None and xsite.allowed:
-                node.site = site._replace(allowed=True)     # passes an allowed value on
-                return
-            raise self._error(node, site, "forward", f"input {k}", out.data, bad, None,
-                              entered=x)
-        raise self._error(node, site, "forward", "output", out.data, bad, None)
+            bad = _first_bad(x.data, self.allow_inf)
+            if bad is None:
+                continue
+            xsite = _site(x._node) if x._node is not None else None
+            if xsite is None:
+                entered.append((k, x, bad))
+            elif xsite.allowed:
+                node.site = site = site._replace(allowed=True)  # passes an allowed value on
+            else:
+                made.append((x._node.seq, x, bad))
+        if entered:
+            k, x, bad = entered[0]
+            raise self._error(node, site, "forward", f"input {k}", x.data, bad, None, entered=x)
+        if made:
+            _, x, bad = min(made, key=lambda m: m[0])       # the earliest op is the first
+            raise self._error(x._node, x._node.site, "forward", "output", x.data, bad, None)
+
+    def _check_head(self, node) -> None:
+        """A head's value, which no later op took in: checked as backward starts on it."""
+        frame = sys._getframe(2)
+        heads = frame.f_locals.get("heads", ()) if frame.f_code.co_name == "_walk" else ()
+        for h in heads:
+            if isinstance(h, Tensor) and h._node is node and not _allowed(node):
+                bad = _first_bad(h.data, self.allow_inf)
+                if bad is not None:
+                    raise self._error(node, _site(node), "forward", "output", h.data, bad,
+                                      None)
 
     # ---- backward: every gradient a rule sends ----
 
@@ -256,6 +287,7 @@ class _Checker:
         self._adopt(node, step.grads_out)
         if self.allowing:
             return
+        self._check_head(node)
         bad_in = _first_bad(g.data, self.allow_inf)
         if bad_in is not None:
             if self.passed_on:
@@ -359,6 +391,11 @@ def _site(node):
     return getattr(node, "site", None)
 
 
+def _allowed(node) -> bool:
+    site = _site(node)
+    return site is not None and site.allowed
+
+
 # ---- the modes ----
 
 
@@ -367,9 +404,10 @@ class detect_anomaly:
     makes, in forward or in backward, naming the op, its tape row and the line that recorded
     it, with the cause and the fix for the classic patterns.
 
-    Every recorded op's output is checked when it is made, and every gradient a backward rule
-    sends when backward runs (so the backward must run inside the block too). An op is blamed
-    only for a value its inputs did not already have. `allow=("inf",)` lets infinities pass
+    A recorded op's output is checked when the next recorded op takes it in (or backward
+    starts from it), and every gradient a backward rule sends when backward runs (so the
+    backward must run inside the block too); the ops themselves pay nothing for it. An op is
+    blamed only for a value its inputs did not already have. `allow=("inf",)` lets infinities pass
     and stops only at NaN; `autograd.allow_nonfinite()` lets everything in a block pass.
     """
 
@@ -383,22 +421,23 @@ class detect_anomaly:
         self.allow_inf = "inf" in allow
 
     def __enter__(self):
-        self._tape = tape = state.tape
-        self._saved = (state.anomaly, state.trace, None if tape is None else tape.check)
+        self._saved = (state.anomaly, state.trace)
         trace = state.trace
         if isinstance(trace, _Checker):     # nested: keep the outer block's list
             trace = trace.trace
-        # The ops find the checker on the tape they record to (record() gives each new tape
-        # state.anomaly), the backward walk where it looks for trace_backward's list.
+        # The tapes check what is recorded (record() gives each new tape the checker's list),
+        # the backward walk where it looks for trace_backward's list.
         state.anomaly = state.trace = checker = _Checker(self.allow_inf, trace)
-        if tape is not None:
-            tape.check = checker
+        self._tape = tape = state.tape
+        if tape is not None:                # inside record(): this tape checks from now on
+            self._nodes, tape.nodes = tape.nodes, checker.checked(tape.nodes)
         return self
 
     def __exit__(self, *exc):
-        state.anomaly, state.trace, check = self._saved
+        state.anomaly, state.trace = self._saved
         if self._tape is not None:
-            self._tape.check = check
+            self._nodes[:] = self._tape.nodes
+            self._tape.nodes = self._nodes
         return False
 
 

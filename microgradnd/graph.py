@@ -17,7 +17,7 @@ class _State(threading.local):
     training = False     # MXNet's train mode: set by record()/pause(), read by is_training()
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
-    anomaly = None       # the checker of detect_anomaly() (debugging.py), or None
+    anomaly = None       # detect_anomaly()'s checker (debugging.py): new tapes get its list
 
 
 state = _State()
@@ -34,9 +34,8 @@ class Node:
     the output tensor frees the whole graph behind it: there is no reference cycle.
     """
 
-    # `site` is set only by detect_anomaly() (where the node was recorded); unset otherwise.
     __slots__ = ("op", "inputs", "args", "requires_grad", "versions", "seq", "out_shape",
-                 "out_dtype", "site")
+                 "out_dtype", "site")    # site: set only by detect_anomaly()
 
     def __init__(self, op, inputs, args, requires_grad, versions, out_data):
         self.op = op                # the Op class (ops/) whose backward rule this node runs
@@ -60,8 +59,7 @@ class Tape:
     """The nodes recorded inside one `record()` block, in execution order."""
 
     def __init__(self):
-        self.nodes: list[Node] = []
-        self.check = state.anomaly  # detect_anomaly()'s checker (debugging.py), or None
+        self.nodes: list[Node] = [] if state.anomaly is None else state.anomaly.checked([])
 
     def __len__(self) -> int:
         return len(self.nodes)

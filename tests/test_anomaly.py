@@ -174,9 +174,9 @@ def test_allow_inf_still_stops_at_nan(device):
     x.attach_grad()
     with autograd.detect_anomaly(allow="inf"):
         with autograd.record():
-            x.log()                                 # -inf at 0 passes
+            x.log().sum()                           # -inf at 0 passes
             with pytest.raises(autograd.AnomalyError) as info:
-                (x - 1.0).log()                     # nan at -1 does not
+                (x - 1.0).log().sum()               # nan at -1 does not
     assert info.value.op == "log" and "nan" in str(info.value)
 
 
@@ -240,3 +240,32 @@ def test_a_second_derivative_taken_outside_record_names_the_op_and_line(device):
     assert (e.op, e.row, e.order) == ("pow", None, 2)
     assert e.lineno == inspect.currentframe().f_lineno - 6
     assert "not on a tape" in str(e) and "backward of 'pow' (tape row 1)" in str(e)
+
+
+def test_a_value_no_op_takes_in_is_checked_when_backward_starts_from_it(device):
+    x = mg.tensor([0.0, 0.0], device=device)
+    x.attach_grad()
+    with autograd.detect_anomaly():
+        with autograd.record() as tape:
+            loss = (x * x).sum().log()      # -inf, and no later op takes it in
+        with pytest.raises(autograd.AnomalyError) as info:
+            loss.backward()
+    e = info.value
+    assert (e.op, e.row, e.phase, e.culprit) == ("log", 2, "forward", "output")
+    assert e.lineno == inspect.currentframe().f_lineno - 5
+    assert len(tape) == 3 and isinstance(tape.nodes, list)
+
+
+def test_entering_the_mode_inside_record_checks_the_rest_of_that_tape(device):
+    x = mg.tensor([2.0, 3.0], device=device)
+    x.attach_grad()
+    with autograd.record() as tape:
+        a = (x - 2).log()                   # before the mode: not checked
+        with autograd.detect_anomaly():
+            with pytest.raises(autograd.AnomalyError) as info:
+                (a * 2).sum()
+        b = (a * 2).sum()                   # after it: not checked
+    assert info.value.culprit == "input 0"
+    assert "made before detect_anomaly()" in str(info.value)
+    assert [n.name for n in tape] == ["sub", "log", "mul", "mul", "sum"]
+    assert type(tape.nodes) is list and b.shape == ()

@@ -65,8 +65,6 @@ def record(op, out, inputs, args) -> None:
     tape = state.tape
     if tape is not None:
         tape.nodes.append(node)
-        if tape.check is not None:      # detect_anomaly() is on: check the output (debugging.py)
-            tape.check.forward(node, out)
 
 
 # ---- operands that are not Tensors ----
@@ -131,8 +129,6 @@ def unary(op, x, *args):
         tape = state.tape
         if tape is not None:
             tape.nodes.append(node)
-            if tape.check is not None:  # detect_anomaly(): one attribute test when it is off
-                tape.check.forward(node, out)
     return out
 
 
@@ -173,6 +169,4 @@ def binary(op, a, b):
             tape = state.tape
             if tape is not None:
                 tape.nodes.append(node)
-                if tape.check is not None:  # detect_anomaly(): one attribute test when off
-                    tape.check.forward(node, out)
     return out
