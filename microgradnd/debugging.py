@@ -1,8 +1,9 @@
 """Debugging gradients: the anomaly mode that finds the op that made a NaN or an infinity, and
 `explain_grad`, which says in one sentence why a variable gets no gradient or a zero one.
 
-Nothing here runs unless asked for: while `detect_anomaly()` is off the ops pay one test of
-`state.anomaly` per recorded node, and the backward walk its usual test of `state.trace`.
+Nothing here runs unless asked for: while `detect_anomaly()` is off the ops pay nothing (a
+tape made under the mode checks the nodes it is given), and the backward walk its usual test
+of `state.trace`.
 """
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ class AnomalyError(FloatingPointError):
 
     Attributes: `op` (the op's name), `row` (its tape row, or None), `phase` ('forward' or
     'backward'), `order` (1 for the user's ops, 2 for ops recorded by a first backward...),
-    `culprit` (what went non-finite: 'output', 'gradient to input k' or 'input k'),
+    `culprit` (what went non-finite: 'output', 'input k' when it came in non-finite,
+    'gradient to input k', or 'gradient arriving'),
     `filename` and `lineno` (the user's line that recorded the op), `cause` and `fix`.
     """
 
@@ -115,7 +117,7 @@ def _index(shape, i) -> str:
 
 
 def _number(v) -> str:
-    return "nan" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+    return "unknown" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
 # ---- the classic patterns: what made the value, and what to write instead ----
@@ -185,6 +187,10 @@ def _backward_cause(node, k, g_value, grad_value, xs, dtype):
                 "add a small eps to the denominator, or the 'double where': "
                 "where(b != 0, a / where(b != 0, b, 1), 0)"),
     }.get(name)
+    at_pole = (xs[1] == 0 if name == "div" and len(xs) == 2 else
+               xs[0] == -1 if name == "log1p" else bool(xs) and xs[0] == 0)
+    if not at_pole:             # the rule's pole is not where it went wrong
+        slope = None
     zero_times_inf = g_value == 0 and grad_value is not None and math.isnan(grad_value)
     if zero_times_inf:
         what = slope[0] if slope else f"the slope of '{name}' is infinite there"
@@ -193,6 +199,12 @@ def _backward_cause(node, k, g_value, grad_value, xs, dtype):
                 _DOUBLE_WHERE if name != "div" else slope[1])
     if slope is not None:
         return slope
+    for j, v in enumerate(xs):
+        if isinstance(v, float) and not math.isfinite(v):
+            return (f"input {j} of '{name}' is {_number(v)} there (a value let through), and "
+                    f"the gradient rule of '{name}' uses it",
+                    "keep that value finite, or let this backward through as well "
+                    "(run it inside allow_nonfinite())")
     big = float(numpy.finfo(dtype).max) if dtype.kind == "f" else math.inf
     return (f"the gradient overflowed: {_number(g_value)} times the slope of '{name}' "
             f"at {_number(x)} is larger than the largest {dtype} ({big:.3g})",
