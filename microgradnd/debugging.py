@@ -196,7 +196,9 @@ def _backward_cause(node, k, g_value, grad_value, xs, dtype):
         what = slope[0] if slope else f"the slope of '{name}' is infinite there"
         return (f"0 * inf: the gradient arriving here is 0, as a where() or maximum() sends "
                 f"to the branch it did not take, but {what}, and 0 * inf = nan",
-                _DOUBLE_WHERE if name != "div" else slope[1])
+                slope[1] if name == "div" else
+                _DOUBLE_WHERE.replace("sqrt", name) if name in ("log", "log1p") else
+                _DOUBLE_WHERE)
     if slope is not None:
         return slope
     for j, v in enumerate(xs):
@@ -338,30 +340,25 @@ class _Checker:
 
     def _error(self, node, site, phase, culprit, array, bad, g, k=0, entered=None):
         i, value = bad
-        shape = array.shape
-        value = float(value)
-        dtype = array.dtype
+        shape, dtype, value = array.shape, array.dtype, float(value)
         xs = [_at(x, shape, i) for x in node.inputs] if node.inputs is not None else []
-        shapes = ", ".join(str(x.shape) if isinstance(x, Tensor) else repr(x)
-                           for x in (node.inputs or ()))
+        inputs = ", ".join(
+            f"input {j} ({'shape ' + str(x.shape) if isinstance(x, Tensor) else 'a number'}) = "
+            f"{_number(v)}" for j, (x, v) in enumerate(zip(node.inputs or (), xs)))
         where = f"at index {_index(shape, i)}"
-        if phase == "forward":
-            if entered is not None:
-                kind = ("a variable" if isinstance(entered, Tensor) and entered._req
-                        else "a recorded result made before detect_anomaly()"
-                        if isinstance(entered, Tensor) and entered._node else "a constant")
-                cause = (f"{culprit} ({kind} of shape {numpy.shape(entered.data)}) already "
-                         f"held {_number(value)} when '{node.name}' used it: no op recorded "
-                         "here made it")
-                fix = ("check the data it came from, or wrap the code that makes it in "
-                       "autograd.allow_nonfinite() if it is non-finite on purpose")
-            else:
-                cause, fix = _forward_cause(node.name, xs, value, dtype)
-            what = (f"its output (shape {shape}) is {_number(value)} {where}, from inputs "
-                    f"({shapes}) that were finite there: "
-                    + ", ".join(f"input {j} = {_number(v)}" for j, v in enumerate(xs)))
-            if entered is not None:
-                what = f"its output (shape {shape}) is {_number(value)} {where}"
+        if entered is not None:
+            kind = ("a variable" if entered._req is not None else
+                    "a result recorded before detect_anomaly()" if entered._node is not None
+                    else "a constant")
+            what = f"its {culprit} ({kind} of shape {shape}) is {_number(value)} {where}"
+            cause = (f"the value was non-finite before '{node.name}' took it in: no op "
+                     "recorded under the mode made it")
+            fix = ("check the data it came from; if it is non-finite on purpose, record the op "
+                   "that takes it in inside autograd.allow_nonfinite()")
+        elif phase == "forward":
+            cause, fix = _forward_cause(node.name, xs, value, dtype)
+            what = (f"its output (shape {shape}) is {_number(value)} {where}, where its inputs "
+                    f"were finite: {inputs}")
         elif culprit == "gradient arriving":
             cause = ("the gradient arriving at its output was already non-finite: the head "
                      "gradient passed to backward, or a sum of gradients that overflowed")
@@ -371,22 +368,21 @@ class _Checker:
             g_value = _at(g, shape, i)
             cause, fix = _backward_cause(node, k, g_value, value, xs, dtype)
             what = (f"the {culprit} (shape {shape}) is {_number(value)} {where}, where the "
-                    f"gradient arriving (shape {g.shape}) was {_number(g_value)}; inputs "
-                    f"({shapes}) there: "
-                    + ", ".join(f"input {j} = {_number(v)}" for j, v in enumerate(xs)))
+                    f"gradient arriving (shape {g.shape}) was {_number(g_value)} and {inputs}")
         row = "not on a tape" if site is None or site.row is None else f"tape row {site.row}"
         order = site.order if site is not None else 1
         root = _root(site) if site is not None else None
-        step = phase
-        lines = [f"non-finite value in the {step} of '{node.name}' ({row}"
+        lines = [f"non-finite value in the {phase} of '{node.name}' ({row}"
                  + (f", derivative order {order})" if order > 1 else ")") + f": {what}."]
         if site is not None and site.parent is not None:
             psite = site.parent.site
             prow = "" if psite.row is None else f" (tape row {psite.row})"
-            run_from = _source(site.filename, site.lineno)
-            lines.append(f"  '{node.name}' was recorded by the backward of "
-                         f"'{site.parent.name}'{prow}, run from {run_from}")
-        if root is not None:
+            lines.append(f"  recorded by the backward of '{site.parent.name}'{prow}, run from "
+                         f"{_source(site.filename, site.lineno)}")
+            if root is not None:
+                lines.append(f"  which differentiates the op recorded at "
+                             f"{_source(root.filename, root.lineno)}")
+        elif root is not None:
             lines.append(f"  recorded at {_source(root.filename, root.lineno)}")
         else:
             lines.append("  recorded before detect_anomaly() was turned on (no line known)")
