@@ -25,6 +25,9 @@ from .graph import Step, _seq, state
 __all__ = ["AnomalyError", "allow_nonfinite", "detect_anomaly", "explain_grad", "note_cut"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# The backward walk of autograd.py, found on the stack by name: its locals `node` (the node
+# whose rule runs) and `heads` are read here (tests/test_anomaly.py keeps the names in step).
+_WALK = "_walk"
 
 
 # ---- where a node was recorded ----
@@ -46,7 +49,7 @@ def _user_frame():
     (None outside a walk): walking the stack is cheap next to the check it goes with."""
     frame, walking = sys._getframe(2), None
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        if walking is None and frame.f_code.co_name == "_walk":
+        if walking is None and frame.f_code.co_name == _WALK:
             walking = frame.f_locals.get("node")
         frame = frame.f_back
     return frame, walking
@@ -284,7 +287,7 @@ class _Checker:
     def _check_head(self, node) -> None:
         """A head's value, which no later op took in: checked as backward starts on it."""
         frame = sys._getframe(2)
-        heads = frame.f_locals.get("heads", ()) if frame.f_code.co_name == "_walk" else ()
+        heads = frame.f_locals.get("heads", ()) if frame.f_code.co_name == _WALK else ()
         for h in heads:
             if isinstance(h, Tensor) and h._node is node and not _allowed(node):
                 bad = _first_bad(h.data, self.allow_inf)

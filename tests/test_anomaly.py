@@ -299,3 +299,15 @@ def test_the_chapter_loop_trains_the_same_in_the_mode(device):
         results.append((w.numpy().copy(), b.numpy().copy()))
     numpy.testing.assert_array_equal(results[0][0], results[1][0])
     numpy.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+def test_the_checker_finds_the_walk_and_its_locals():
+    """The checker reads the walk's `node` and `heads` from the stack, and gets each step
+    straight from the walk: renaming any of them must fail here, not silently."""
+    from microgradnd import debugging
+
+    code = autograd._walk.__code__
+    assert code.co_name == debugging._WALK
+    assert {"node", "heads", "trace"} <= set(code.co_varnames)
+    source = inspect.getsource(autograd._walk)
+    assert "trace.append(Step(node, g, grads))" in source
