@@ -654,21 +654,22 @@ def _from_backward(y, x, nodes, rows) -> str:
     if _all_zero(g):
         return _why_zero(x, nodes, steps, rows)
     n, total = int(numpy.count_nonzero(backend.to_host(g.data))), g.data.size
-    if x._req == "add" and x.grad is not None and not numpy.allclose(
-            backend.to_host(x.grad.data), backend.to_host(g.data)):
-        return (f"x.grad is {format_values(x.grad.data)} but y gives "
-                f"{format_values(g.data)}: with grad_req='add' every backward adds into "
-                "x.grad, and it was not zeroed between them; call x.zero_grad() (or "
-                "x.grad[:] = 0) before each backward")
+    gets = f"x gets a nonzero gradient from y ({n} of {total} elements nonzero)"
     if x._req is None:
-        return (f"x gets a gradient from y ({n} of {total} elements nonzero), but x is an "
-                "intermediate result, whose .grad backward does not keep: call "
-                "x.attach_grad() on it before backward, or use autograd.grad(y, x)")
-    if x.grad is None or _all_zero(x.grad) and n:
-        return (f"x gets a nonzero gradient from y ({n} of {total} elements nonzero), but "
-                "backward has not stored it in x.grad yet: call y.backward()")
-    return (f"x gets a nonzero gradient from y ({n} of {total} elements nonzero), and x.grad "
-            "holds it; none of the reasons for a missing or zero gradient applies")
+        return (f"{gets}, but x is an intermediate result, whose .grad backward does not "
+                "keep: call x.attach_grad() on it before backward, or use autograd.grad(y, x)")
+    if x.grad is None or _all_zero(x.grad):
+        return f"{gets}, but backward has not stored it in x.grad yet: call y.backward()"
+    if not numpy.allclose(backend.to_host(x.grad.data), backend.to_host(g.data)):
+        differs = f"x.grad is {format_values(x.grad.data)} but y gives {format_values(g.data)}"
+        if x._req == "add":
+            return (f"{differs}: with grad_req='add' every backward adds into x.grad, and it "
+                    "was not zeroed between them; call x.zero_grad() (or x.grad[:] = 0) "
+                    "before each backward")
+        return (f"{differs}: x.grad holds what the last backward wrote, and that was not "
+                "this y's (or x changed since); call y.backward()")
+    return (f"{gets}, and x.grad holds it; none of the reasons for a missing or zero "
+            "gradient applies")
 
 
 def _why_zero(x, nodes, steps, rows) -> str:

@@ -160,3 +160,20 @@ def test_none_applies_a_true_statement(device):
         "x gets a nonzero gradient from y (2 of 2 elements nonzero), and x.grad holds it; "
         "none of the reasons for a missing or zero gradient applies")
     assert x.grad.numpy().tolist() == [2.0, 4.0]       # explain_grad left .grad alone
+
+
+def test_grad_req_add_before_any_backward_is_not_blamed(device):
+    x = variable(grad_req="add", device=device)
+    with autograd.record():
+        y = (x * 3).sum()
+    assert "backward has not stored it in x.grad yet" in autograd.explain_grad(y, x)
+
+
+def test_a_grad_written_by_another_backward(device):
+    x = variable(device=device)
+    with autograd.record():
+        y = (x * 3).sum()
+        z = (x * 5).sum()
+    z.backward()
+    assert autograd.explain_grad(y, x).startswith(
+        "x.grad is [5, 5] but y gives [3, 3]: x.grad holds what the last backward wrote")
