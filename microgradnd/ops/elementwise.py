@@ -1,5 +1,5 @@
 """Elementwise math: exp, log, sqrt, abs, sign, tanh, sigmoid, relu, sin, cos, sinh, cosh,
-maximum, minimum, clip, where.
+logaddexp, maximum, minimum, clip, where.
 
 Each function maps every element on its own, so each rule is the incoming gradient times the
 function's slope at that element. Slopes that are themselves piecewise constant (of abs and
@@ -12,18 +12,21 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
-from .apply import Op, as_constant, binary, operand_data, record, requires_grad, unary
+from .apply import Op, as_constant, binary, operand_data, record_node, requires_grad, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "Maximum", "Minimum", "Relu",
-    "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where", "abs", "clip",
-    "cos", "cosh", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sign", "sin",
-    "sinh", "sqrt", "step", "tanh", "where",
+    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
+    "Minimum", "Relu", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where",
+    "abs", "clip", "cos", "cosh", "exp", "log", "log1p", "logaddexp", "maximum", "minimum",
+    "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "step", "tanh", "where",
 ]
 
 
 class Exp(Op):
     name = "exp"
+    method = "exp"
+    numpy_twin = "exp"
+    torch_twin = "exp"
     reads_inputs = False
     saves_output = True
 
@@ -45,6 +48,9 @@ class Log(Op):
     """Natural log; log(0) = -inf with gradient inf, as NumPy and PyTorch."""
 
     name = "log"
+    method = "log"
+    numpy_twin = "log"
+    torch_twin = "log"
 
     @staticmethod
     def forward(x):
@@ -66,6 +72,9 @@ class Log1p(Op):
     """log(1 + x), exact for tiny x where 1 + x would round to 1 (softplus, log-likelihoods)."""
 
     name = "log1p"
+    method = "log1p"
+    numpy_twin = "log1p"
+    torch_twin = "log1p"
 
     @staticmethod
     def forward(x):
@@ -85,6 +94,9 @@ def log1p(x):
 
 class Sqrt(Op):
     name = "sqrt"
+    method = "sqrt"
+    numpy_twin = "sqrt"
+    torch_twin = "sqrt"
     reads_inputs = False
     saves_output = True
 
@@ -108,6 +120,8 @@ class Sign(Op):
     keeps a create_graph gradient of abs on the graph, so differentiating it gives zeros."""
 
     name = "sign"
+    method = "sign"
+    torch_twin = "sign"
     reads_inputs = False
 
     @staticmethod
@@ -128,6 +142,9 @@ class Abs(Op):
     """|x|; its slope at 0 is taken as 0, as in PyTorch."""
 
     name = "abs"
+    method = "abs"
+    numpy_twin = "abs"
+    torch_twin = "abs"
 
     @staticmethod
     def forward(x):
@@ -165,6 +182,9 @@ class TanhGrad(Op):
 
 class Tanh(Op):
     name = "tanh"
+    method = "tanh"
+    numpy_twin = "tanh"
+    torch_twin = "tanh"
     reads_inputs = False
     saves_output = True
 
@@ -184,6 +204,8 @@ def tanh(x):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    method = "sigmoid"
+    torch_twin = "sigmoid"
     reads_inputs = False
     saves_output = True
 
@@ -230,6 +252,8 @@ def step(x):
 
 class Relu(Op):
     name = "relu"
+    method = "relu"
+    torch_twin = "relu"
 
     @staticmethod
     def forward(x):
@@ -247,6 +271,9 @@ def relu(x):
 
 class Sin(Op):
     name = "sin"
+    method = "sin"
+    numpy_twin = "sin"
+    torch_twin = "sin"
 
     @staticmethod
     def forward(x):
@@ -264,6 +291,9 @@ def sin(x):
 
 class Cos(Op):
     name = "cos"
+    method = "cos"
+    numpy_twin = "cos"
+    torch_twin = "cos"
 
     @staticmethod
     def forward(x):
@@ -281,6 +311,9 @@ def cos(x):
 
 class Sinh(Op):
     name = "sinh"
+    method = "sinh"
+    numpy_twin = "sinh"
+    torch_twin = "sinh"
 
     @staticmethod
     def forward(x):
@@ -298,6 +331,9 @@ def sinh(x):
 
 class Cosh(Op):
     name = "cosh"
+    method = "cosh"
+    numpy_twin = "cosh"
+    torch_twin = "cosh"
 
     @staticmethod
     def forward(x):
@@ -311,6 +347,31 @@ class Cosh(Op):
 def cosh(x):
     """cosh x; d/dx = sinh x."""
     return unary(Cosh, x)
+
+
+class LogAddExp(Op):
+    """log(eᵃ + eᵇ) without overflow (NumPy's logaddexp): a smooth maximum of a and b."""
+
+    name = "logaddexp"
+    numpy_twin = "logaddexp"
+    torch_twin = "logaddexp"
+    saves_output = True
+
+    @staticmethod
+    def forward(a, b):
+        return numpy.logaddexp(a, b)
+
+    @staticmethod
+    def backward(node, out, g):
+        a, b = node.inputs          # either may be a Python float: np.logaddexp(t, 0.0)
+        need_a, need_b = node.requires_grad
+        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows
+        return (g * exp(a - out) if need_a else None), (g * exp(b - out) if need_b else None)
+
+
+def logaddexp(a, b):
+    """log(eᵃ + eᵇ); d/da = e^(a - out), d/db = e^(b - out)."""
+    return binary(LogAddExp, a, b)
 
 
 # ---- piecewise linear: maximum, minimum, clip. Their slopes are constants (0, ½ or 1), so
@@ -356,6 +417,8 @@ class Maximum(Op):
     """The larger of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "maximum"
+    numpy_twin = "maximum"
+    torch_twin = "maximum"
 
     @staticmethod
     def forward(a, b):
@@ -375,6 +438,8 @@ class Minimum(Op):
     """The smaller of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "minimum"
+    numpy_twin = "minimum"
+    torch_twin = "minimum"
 
     @staticmethod
     def forward(a, b):
@@ -448,7 +513,7 @@ def clip(x, lo=None, hi=None):
                          f"{_shape_of(lo)} and {_shape_of(hi)} do not broadcast ({e})") \
             from None
     if state.recording and (requires_grad(x) or requires_grad(lo) or requires_grad(hi)):
-        record(Clip, out, (x, lo, hi), ())
+        record_node(Clip, out, (x, lo, hi), ())
     return out
 
 
@@ -460,6 +525,7 @@ class Where(Op):
     """
 
     name = "where"
+    numpy_twin = "where"
     reads_inputs = False
 
     @staticmethod
@@ -487,5 +553,5 @@ def where(cond, a, b):
         raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None
     if state.recording and (requires_grad(a) or requires_grad(b)):
-        record(Where, out, (a, b), (cond,))
+        record_node(Where, out, (a, b), (cond,))
     return out
