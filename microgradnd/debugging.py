@@ -243,7 +243,8 @@ class _Checker:
         self.passed_on = False      # an allowed non-finite value has reached a backward
         self.mark = next(_seq)      # nodes made after this were made after the last step
 
-    def checked(self, nodes) -> list:
+    def __call__(self, nodes) -> list:
+        """`nodes` as a tape's list that checks each node added (Tape() calls this)."""
         return _CheckedNodes(nodes, self)
 
     # ---- forward: every recorded op's output, as the next op takes it in ----
@@ -441,7 +442,7 @@ class detect_anomaly:
         state.anomaly = state.trace = checker = _Checker(self.allow_inf, trace)
         self._tape = tape = state.tape
         if tape is not None:                # inside record(): this tape checks from now on
-            self._nodes, tape.nodes = tape.nodes, checker.checked(tape.nodes)
+            self._nodes, tape.nodes = tape.nodes, checker(tape.nodes)
         return self
 
     def __exit__(self, *exc):

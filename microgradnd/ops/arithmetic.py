@@ -23,6 +23,7 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Add(Op):
     name = "add"
+    rule = "grad_a = g; grad_b = g"
     numpy_twin = "add"
     torch_twin = "add"
     reads_inputs = False
@@ -31,7 +32,8 @@ class Add(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return g, g
+        need_a, need_b = node.requires_grad
+        return (g if need_a else None), (g if need_b else None)
 
 
 def add(a, b):
@@ -41,6 +43,7 @@ def add(a, b):
 
 class Sub(Op):
     name = "sub"
+    rule = "grad_a = g; grad_b = -g"
     numpy_twin = "subtract"
     torch_twin = "sub"
     reads_inputs = False
@@ -49,7 +52,8 @@ class Sub(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return g, (-g if node.requires_grad[1] else None)
+        need_a, need_b = node.requires_grad
+        return (g if need_a else None), (-g if need_b else None)
 
 
 def sub(a, b):
@@ -59,6 +63,7 @@ def sub(a, b):
 
 class Mul(Op):
     name = "mul"
+    rule = "grad_a = g * b; grad_b = g * a"
     numpy_twin = "multiply"
     torch_twin = "mul"
 
@@ -78,6 +83,7 @@ def mul(a, b):
 
 class Div(Op):
     name = "div"
+    rule = "grad_a = g / b; grad_b = -g * out / b"
     numpy_twin = "divide"
     torch_twin = "div"
     saves_output = True
@@ -88,11 +94,12 @@ class Div(Op):
     def backward(node, out, g):
         b = node.inputs[1]
         if type(b) is not core.Tensor and b:     # a nonzero scalar (x / 2): no errstate cost
-            return g / b, None
+            return g / b, None                  # (then a is what wants a gradient)
+        need_a, need_b = node.requires_grad
         with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
-            ga = g / b
+            g_over_b = g / b
             # d/db a/b = -a/b² = -(1/b)·out
-            return ga, (-ga * out if node.requires_grad[1] else None)
+            return (g_over_b if need_a else None), (-g_over_b * out if need_b else None)
 
 
 def div(a, b):
@@ -108,6 +115,7 @@ class Power(Op):
     """
 
     name = "pow"
+    rule = "grad_a = g * b * a ** (b - 1); grad_b = g * out * log(a)"
     function = "power"
     numpy_twin = "power"
     torch_twin = "pow"
@@ -160,6 +168,7 @@ def square(x):
 
 class Neg(Op):
     name = "neg"
+    rule = "grad_x = -g"
     numpy_twin = "negative"
     torch_twin = "neg"
     reads_inputs = False

@@ -13,6 +13,7 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Cast(Op):
     name = "cast"
+    rule = "grad_x = g cast back to x's dtype"
     reads_inputs = False
 
     @staticmethod
@@ -35,6 +36,7 @@ def cast(x, dtype):
 
 class ToDevice(Op):
     name = "to_device"
+    rule = "grad_x = g copied back to x's device"
     reads_inputs = False
 
     @staticmethod
