@@ -162,7 +162,7 @@ class Tensor:
         """The same data (shared memory) cut off from the graph; it shares the version too."""
         t = _wrap(self.data)
         t._vc = self._shared_vc()   # `d = y.detach(); d += 1` is then seen by y's backward
-        return t
+        return _cut(t, "detach()", self)
 
     # ---- versions: how in-place changes are noticed ----
 
@@ -601,7 +601,7 @@ def _compare(op, symbol: str, t: Tensor, other) -> Tensor:
     """t <op> other as a boolean tensor; shapes that do not broadcast raise ShapeError."""
     value = ops.operand_data(other, t)
     try:
-        return _wrap(op(t.data, value))
+        return _cut(_wrap(op(t.data, value)), f"a comparison ({symbol})", t, other)
     except ValueError as e:
         raise broadcast_error(symbol, (t.data, value), e) from None
 
@@ -616,6 +616,18 @@ def broadcast_error(what: str, arrays, e: ValueError) -> ValueError:
                           "compared from the last axis, each pair of sizes must be equal or "
                           "one of them 1; reshape one of them to fit")
     return e
+
+
+def _cut(out: Tensor, how: str, *sources) -> Tensor:
+    """`out`, made from `sources` by `how`, which carries no gradient (a comparison, argmax,
+    an integer cast, detach). Inside record(), from a tensor that needs a gradient, this is
+    remembered (debugging.note_cut) so that explain_grad can name the cut."""
+    if state.recording:
+        for x in sources:
+            if isinstance(x, Tensor) and x.requires_grad:
+                _above("debugging").note_cut(out, x, how)
+                break
+    return out
 
 
 def _above(name: str):

@@ -283,12 +283,12 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 - NumPy'
 def argmax(x, axis=None, keepdims: bool = False):
     """The index of the largest element over `axis` (of the flattened values when None):
     an int64 tensor, a constant."""
-    return core._wrap(_arg(x, axis, keepdims, "argmax"))
+    return core._cut(core._wrap(_arg(x, axis, keepdims, "argmax")), "argmax", x)
 
 
 def argmin(x, axis=None, keepdims: bool = False):
     """The index of the smallest element over `axis`: an int64 tensor, a constant."""
-    return core._wrap(_arg(x, axis, keepdims, "argmin"))
+    return core._cut(core._wrap(_arg(x, axis, keepdims, "argmin")), "argmin", x)
 
 
 def _arg(x, axis, keepdims, name):
