@@ -5,7 +5,7 @@
 """
 from numpy import bool_, float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
-from . import autograd, d2l, np, npx, ops
+from . import autograd, d2l, gluon, np, npx, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
 from .core import Tensor, from_dlpack, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd", "d2l",
+    "gluon",
     "cuda_is_available", "draw_graph", "from_dlpack", "get_default_device", "gradcheck",
     "gradgradcheck",
     "grad", "hessian", "hvp", "np", "npx", "ops", "set_default_device", "tensor", "value_and_grad",

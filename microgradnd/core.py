@@ -352,6 +352,10 @@ class Tensor:
             axes = axes[0]      # t.transpose((1, 0)), and numpy.transpose(t)'s None
         return ops.transpose(self, tuple(axes) if axes else None)
 
+    def repeat(self, repeats: int, axis=None) -> Tensor:
+        """Each element `repeats` times along `axis` (flattened when None), as numpy.repeat."""
+        return ops.repeat(self, repeats, axis)
+
     @property
     def T(self) -> Tensor:
         return ops.transpose(self)
@@ -385,6 +389,10 @@ class Tensor:
         """The standard deviation over `axis`, √var; its gradient is 0 where it is 0."""
         return ops.std(_reduction_input(self, dtype, out), axis, ddof, keepdims)
 
+    def prod(self, axis=None, keepdims: bool = False, dtype=None, out=None) -> Tensor:
+        """The product over `axis`; differentiable, exactly also where elements are zero."""
+        return ops.prod(_reduction_input(self, dtype, out), axis, keepdims)
+
     def cumsum(self, axis=None, dtype=None, out=None) -> Tensor:
         """Running sums along `axis` (of the flattened values when None); differentiable."""
         return ops.cumsum(_reduction_input(self, dtype, out), axis)
@@ -410,6 +418,27 @@ class Tensor:
     def to(self, device) -> Tensor:
         """This tensor on `device`; differentiable when recording."""
         return ops.to_device(self, backend.normalize_device(device))
+
+    @property
+    def ctx(self):
+        """The device as MXNet's Context prints it: cpu(0), cpu(1), gpu(0)... (an npx.Device)."""
+        return _above("npx").device_named(self.device)
+
+    def copy(self) -> Tensor:
+        """A copy in new memory on the same device; differentiable (the gradient passes)."""
+        return ops.copy(self)
+
+    def copyto(self, other) -> Tensor:
+        """MXNet's copyto: a copy on the device `other`, or, when `other` is a Tensor of the
+        same shape, the values written into it (in place, on its device) and it returned."""
+        if isinstance(other, Tensor):
+            if other.shape != self.shape:
+                raise ShapeError(f"copyto: a tensor of shape {self.shape} cannot be copied into "
+                                 f"one of shape {other.shape}; the shapes must be equal")
+            other[...] = self.to(other.device)
+            return other
+        device = backend.normalize_device(other)
+        return self.copy() if device == self.device else self.to(device)
 
     def as_in_context(self, ctx) -> Tensor:
         """MXNet's name for `to(ctx)`."""
@@ -541,7 +570,7 @@ def from_dlpack(obj) -> Tensor:
 def check_same_device(a, b, what: str) -> None:
     """Raise DeviceError naming both devices when two arrays live apart."""
     da, db = backend.device_of(a), backend.device_of(b)
-    if da != db:
+    if not backend.same_memory(da, db):     # cpu(0) and cpu(1) meet, as in MXNet
         raise DeviceError(f"{what}: one input is on {da} and the other on {db}; move one "
                           f"with .to('{da}') or .to('{db}') first")
 

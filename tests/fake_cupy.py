@@ -554,7 +554,7 @@ _UFUNCS = ("add subtract multiply divide true_divide floor_divide power negative
            "exp log log1p expm1 sqrt square abs absolute sign tanh sinh cosh sin cos tan arctan "
            "maximum minimum fmax fmin equal not_equal less less_equal greater greater_equal "
            "isnan isinf isfinite logical_and logical_or logical_not invert bitwise_and "
-           "bitwise_or matmul floor ceil rint reciprocal").split()
+           "bitwise_or matmul floor ceil rint reciprocal arccos log2").split()
 _FUNCTIONS = ("where broadcast_to stack concatenate sum mean amax amin max min prod argmax "
               "argmin dot reshape transpose shape ndim argsort sort allclose array_equal "
               "unravel_index squeeze expand_dims clip cumsum any all outer einsum tensordot "
