@@ -55,8 +55,8 @@ def check_softmax(r):
 def check_dropout(r):
     check_classifier(r)
     assert 0.4 < r.result["kept"] < 0.6
-    # dropout_layer(X, 0) prints X = arange(16): ints here, floats in MXNet (docs/d2l-track.md)
-    assert re.search(r"^\[\[ ?0\.? +1\.? +2\.? ", r.stdout, re.M)
+    # dropout_layer(X, 0) prints X = arange(16): float32 here, as in MXNet
+    assert re.search(r"^\[\[ ?0\. +1\. +2\. ", r.stdout, re.M)
 
 
 def check_weight_decay(r):
@@ -89,7 +89,12 @@ def check_ch11_2d(r):
     assert r.lines(r"^(epoch 20, x1: \S+, x2: \S+)$")
 
 
+def check_cells(r):
+    assert r.result["cells"]                       # every array the cells left behind
+
+
 CHECKS = {
+    "ch02_1_ndarray": check_cells,
     "ch02_5_autograd": check_autograd,
     "ch03_6_softmax": check_softmax,
     "ch04_2_mlp": check_classifier,
@@ -149,3 +154,33 @@ def test_listing_agrees_with_mxnet(listing):
     assert [len(c) for c in got_curves] == [len(c) for c in want_curves]
     for g, w in zip(got_curves, want_curves):
         assert all(close(a, b) for a, b in zip(g, w)), (g, w)
+
+
+# ---- the preliminaries and the appendix: every array and number the cells leave behind ----
+
+CELLS = sorted(name for name in EXPECTED if name in runner.LISTINGS
+               and "cells" in EXPECTED[name]["result"])
+
+
+def same_snapshot(got: dict, want: dict, random: bool) -> bool:
+    """Same dtype and shape; and, unless drawn at random, the same values within 1%."""
+    if got["dtype"] != want["dtype"] or got["shape"] != want["shape"]:
+        return False
+    if random:
+        return True
+    return len(got["values"]) == len(want["values"]) and all(
+        g == w if isinstance(w, str) or isinstance(g, str) else close(g, w)
+        for g, w in zip(got["values"], want["values"]))
+
+
+@pytest.mark.parametrize("listing", CELLS)
+def test_cells_agree_with_mxnet(listing):
+    ref = EXPECTED[listing]
+    r = runner.run(listing, ref["env"])
+    assert r.returncode == 0, r.failure + "\n" + r.stderr[-3000:]
+    want, got = ref["result"]["cells"], r.result["cells"]
+    assert sorted(got) == sorted(want), set(got) ^ set(want)
+    random = set(ref["result"]["random"])
+    bad = {name: (got[name], want[name]) for name in want
+           if not same_snapshot(got[name], want[name], name in random)}
+    assert not bad, bad
