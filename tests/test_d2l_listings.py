@@ -94,6 +94,8 @@ def check_cells(r):
 
 
 CHECKS = {
+    "ch02_4_calculus": check_cells,
+    "ch02_3_linear_algebra": check_cells,
     "ch02_1_ndarray": check_cells,
     "ch02_5_autograd": check_autograd,
     "ch03_6_softmax": check_softmax,
