@@ -1032,3 +1032,59 @@ def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim: int,
                 timer.start()
     print(f"loss: {animator.Y[0][-1]:.3f}, {timer.avg():.3f} sec/epoch")
     return timer.cumsum(), animator.Y[0]
+
+
+# ---- the one-line aliases at the end of the book's d2l/mxnet.py ----
+# The later chapters write d2l.size(l), d2l.reshape(x, shape), d2l.tensor([...]) so that one
+# text serves every framework; MXNet's d2l defines them as these one-liners.
+
+ones = np.ones
+zeros = np.zeros
+arange = np.arange
+meshgrid = np.meshgrid
+sin = np.sin
+sinh = np.sinh
+cos = np.cos
+cosh = np.cosh
+tanh = np.tanh
+linspace = np.linspace
+exp = np.exp
+log = np.log
+tensor = np.array
+normal = np.random.normal
+matmul = np.dot
+concat = np.concatenate
+stack = np.stack
+
+
+def size(a) -> int:
+    """The number of elements of `a`."""
+    return a.size
+
+
+def reshape(x, *args, **kwargs):
+    return x.reshape(*args, **kwargs)
+
+
+def to(x, *args, **kwargs):
+    return x.as_in_context(*args, **kwargs)
+
+
+def reduce_sum(x, *args, **kwargs):
+    return x.sum(*args, **kwargs)
+
+
+def argmax(x, *args, **kwargs):
+    return x.argmax(*args, **kwargs)
+
+
+def astype(x, *args, **kwargs):
+    return x.astype(*args, **kwargs)
+
+
+def transpose(x, *args, **kwargs):
+    return x.T
+
+
+def reduce_mean(x, *args, **kwargs):
+    return x.mean(*args, **kwargs)

@@ -93,7 +93,24 @@ def check_cells(r):
     assert r.result["cells"]                       # every array the cells left behind
 
 
+def check_probability(r):
+    check_cells(r)
+    assert r.result["cells"]["counts"]["shape"] == [500, 6]
+    estimates = r.result["curves"][:6]
+    assert all(abs(c[-1] - 1 / 6) < 0.05 for c in estimates)     # 5000 throws of a fair die
+
+
+def check_lookup_api(r):
+    assert {"multinomial", "normal", "rand", "shuffle", "uniform"} <= set(r.result["listed"])
+    assert r.lines(r"^(Help on function ones)")
+
+
 CHECKS = {
+    "ch04_4_underfit_overfit": check_cells,
+    "ch04_1_mlp": check_cells,
+    "ch03_1_linear_regression": check_cells,
+    "ch02_6_probability": check_probability,
+    "ch02_7_lookup_api": check_lookup_api,
     "ch02_4_calculus": check_cells,
     "ch02_3_linear_algebra": check_cells,
     "ch02_1_ndarray": check_cells,

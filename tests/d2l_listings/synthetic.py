@@ -189,6 +189,15 @@ def same_random(np, d2l, seed: int = 0) -> None:
     def load_array(data_arrays, batch_size, is_train=True):
         return ArrayLoader(np, [_host(a) for a in data_arrays], batch_size, is_train, seed)
 
+    def multinomial(n, pvals, size=None):
+        pvals = numpy.asarray(_host(pvals) if hasattr(pvals, "shape") else pvals, dtype=float)
+        return np.array(rng.multinomial(n, pvals, size), dtype="int64")
+
+    def shuffle(x):
+        x[:] = np.array(_host(x)[rng.permutation(len(x))], dtype=str(_host(x).dtype))
+
+    np.random.multinomial = multinomial     # §2.6's dice
+    np.random.shuffle = shuffle             # §4.4's features
     np.random.normal = normal
     if hasattr(d2l, "normal"):      # MXNet's d2l draws synthetic_data with its own alias
         d2l.normal = normal
