@@ -11,23 +11,21 @@ import numpy
 from . import backend, ops
 from .core import Tensor, _wrap
 from .graph import state
+from .ops import registry
 
-# numpy.<ufunc>(tensor) -> the op that differentiates it.
+# numpy.<ufunc>(tensor) and numpy.<function>(tensor, ...) -> the function that differentiates
+# it: each op's `numpy_twin` (ops/registry.py), and the few that are compositions of ops.
+# numpy.sum, mean, max, min, var, std, clip, cumsum, squeeze, argmax... need no entry: NumPy
+# calls the Tensor's method.
+_TWINS = registry.numpy_dispatch()
 DIFFERENTIABLE_UFUNCS = {
-    numpy.add: ops.add, numpy.subtract: ops.sub, numpy.multiply: ops.mul,
-    numpy.true_divide: ops.div, numpy.power: ops.power, numpy.matmul: ops.matmul,
-    numpy.negative: ops.neg, numpy.positive: lambda x: x, numpy.exp: ops.exp,
-    numpy.log: ops.log, numpy.sqrt: ops.sqrt, numpy.absolute: ops.abs, numpy.tanh: ops.tanh,
-    numpy.sin: ops.sin, numpy.cos: ops.cos, numpy.sinh: ops.sinh, numpy.cosh: ops.cosh,
-    numpy.square: ops.square, numpy.maximum: ops.maximum, numpy.minimum: ops.minimum,
-    numpy.log1p: ops.log1p,
+    **{f: op for f, op in _TWINS.items() if isinstance(f, numpy.ufunc)},
+    numpy.positive: lambda x: x, numpy.square: ops.square,
 }
-# numpy.<function>(tensor, ...) -> the op that differentiates it. numpy.sum, mean, max, min,
-# var, std, clip, cumsum, squeeze, argmax... need no entry: NumPy calls the Tensor's method.
 DIFFERENTIABLE_FUNCTIONS = {
-    numpy.dot: ops.dot, numpy.where: ops.where, numpy.concatenate: ops.concatenate,
-    numpy.stack: ops.stack, numpy.split: ops.split, numpy.expand_dims: ops.expand_dims,
-    numpy.linalg.norm: ops.norm,
+    **{f: op for f, op in _TWINS.items() if not isinstance(f, numpy.ufunc)},
+    numpy.dot: ops.dot, numpy.stack: ops.stack, numpy.split: ops.split,
+    numpy.expand_dims: ops.expand_dims, numpy.linalg.norm: ops.norm,
 }
 # Ufuncs whose result is boolean or piecewise constant: a constant result is the right answer.
 ZERO_GRADIENT_UFUNCS = {u for u in vars(numpy).values() if isinstance(u, numpy.ufunc)

@@ -34,3 +34,39 @@ BACKENDS = [
 def device(request):
     """'cpu', and 'cuda' where CuPy sees a GPU."""
     return request.param
+
+
+# ---- `--op NAME`: the rows of one op, by exact name ----
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--op", action="append", default=[], metavar="NAME",
+        help="keep, of the tests run once per op-table row or op declaration, only those of "
+             "the op NAME (rows NAME and NAME_<variant>): `--op sin` is sin, not sinh or "
+             "sign. Tests not run per op are kept. Repeatable.")
+
+
+def _op_name(item):
+    """The op name of a test run once per op-table row (`row`) or declaration (`d`), or None."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if "row" in params:
+        return params["row"].name
+    if "d" in params:
+        return params["d"].op.name
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    names = config.getoption("--op")
+    if not names:
+        return
+    keep, drop = [], []
+    for item in items:
+        name = _op_name(item)
+        if name is None or any(name == n or name.startswith(n + "_") for n in names):
+            keep.append(item)
+        else:
+            drop.append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep

@@ -30,9 +30,11 @@ from dataclasses import dataclass, replace
 
 import numpy
 import pytest
+import test_ops
 
 import microgradnd as mg
 from microgradnd import autograd
+from microgradnd.ops import registry
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: differential tests skipped")
 
@@ -444,6 +446,20 @@ OPS = [
         lambda a: a.reshape(4, -1).T, [((2, 3, 2),)]),
     *reductions(),
 ]
+
+
+def twin_rows(table, hand_rows):
+    """A row for each op that declares a PyTorch twin (ops/registry.py) and has none above:
+    its function against torch.<twin>, on the shapes and domain of its op-table row."""
+    hand = {row.name for row in hand_rows}
+    by_name = {row.name: row for row in table}
+    return [Row(d.op.name, d.function, getattr(torch, d.op.torch_twin),
+                by_name[d.op.name].shapes, by_name[d.op.name].domain)
+            for d in registry.declared()
+            if d.op.torch_twin and d.op.name not in hand and d.op.name in by_name]
+
+
+OPS += twin_rows(test_ops.OPS, OPS)
 
 # The same rows in float32 (a Python scalar keeps float32, as in PyTorch): value, both orders.
 FLOAT32 = {"add", "sub", "mul", "div", "pow", "neg", "add_scalar", "rsub_scalar", "rdiv_scalar",

@@ -13,7 +13,7 @@ from .. import backend, core
 from ..errors import DeviceError, ShapeError
 from ..graph import Node, state
 
-__all__ = ["Op", "as_constant", "binary", "operand_data", "record", "requires_grad", "unary"]
+__all__ = ["Op", "as_constant", "binary", "operand_data", "record_node", "requires_grad", "unary"]
 
 _ndarray = numpy.ndarray
 
@@ -28,6 +28,11 @@ class Op:
     # False when backward never reads the inputs' values (only shapes): changing an input in
     # place after recording then does no harm, and backward does not refuse it (as PyTorch).
     reads_inputs = True
+    # Where a user meets the op; registry.py derives everything that lists ops from these.
+    function = None     # the name of the function in ops/ that applies it; None: `name`
+    method = None       # the Tensor method that calls that function (`t.exp()`), if any
+    numpy_twin = None   # NumPy's name for it (`numpy.exp(t)`, `np.exp(x)`), if NumPy has one
+    torch_twin = None   # PyTorch's (`torch.exp`), compared with in tests/test_torch_ops.py
 
     @staticmethod
     def replaced(node):
@@ -57,7 +62,7 @@ def requires_grad(x) -> bool:
         x._req is not None or (x._node is not None and x._node.inputs is not None))
 
 
-def record(op, out, inputs, args) -> None:
+def record_node(op, out, inputs, args) -> None:
     """Attach a Node to `out` (a fresh result of `op` on `inputs`) and put it on the tape."""
     out._node = node = Node(
         op, inputs, args, tuple(requires_grad(x) for x in inputs),
@@ -157,7 +162,7 @@ def binary(op, a, b):
         _refuse_other_gpu(e)
         raise op.shape_error(ad, bd, e) from None
     if state.recording:
-        # record() and requires_grad() inlined for two inputs: the hottest lines of training
+        # record_node() and requires_grad() inlined for two inputs: the hottest lines of training
         ra = ta is Tensor and (a._req is not None or (
             a._node is not None and a._node.inputs is not None))
         rb = tb is Tensor and (b._req is not None or (

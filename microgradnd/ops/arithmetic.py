@@ -23,6 +23,8 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Add(Op):
     name = "add"
+    numpy_twin = "add"
+    torch_twin = "add"
     reads_inputs = False
 
     forward = staticmethod(operator.add)     # a C call: no Python frame per op
@@ -39,6 +41,8 @@ def add(a, b):
 
 class Sub(Op):
     name = "sub"
+    numpy_twin = "subtract"
+    torch_twin = "sub"
     reads_inputs = False
 
     forward = staticmethod(operator.sub)
@@ -55,6 +59,8 @@ def sub(a, b):
 
 class Mul(Op):
     name = "mul"
+    numpy_twin = "multiply"
+    torch_twin = "mul"
 
     forward = staticmethod(operator.mul)
 
@@ -72,6 +78,8 @@ def mul(a, b):
 
 class Div(Op):
     name = "div"
+    numpy_twin = "divide"
+    torch_twin = "div"
     saves_output = True
 
     forward = staticmethod(operator.truediv)
@@ -100,6 +108,9 @@ class Power(Op):
     """
 
     name = "pow"
+    function = "power"
+    numpy_twin = "power"
+    torch_twin = "pow"
 
     forward = staticmethod(operator.pow)
 
@@ -149,6 +160,8 @@ def square(x):
 
 class Neg(Op):
     name = "neg"
+    numpy_twin = "negative"
+    torch_twin = "neg"
     reads_inputs = False
 
     forward = staticmethod(operator.neg)

@@ -15,6 +15,8 @@ class Copy(Op):
     """The same values in new memory (MXNet's and NumPy's copy()); the gradient passes as is."""
 
     name = "copy"
+    method = "copy"
+    torch_twin = "clone"
     reads_inputs = False
 
     @staticmethod
@@ -27,7 +29,7 @@ class Copy(Op):
 
 
 def copy(x):
-    """A copy of x that shares no memory with it; d/dx = 1."""
+    """A copy in new memory, sharing none with x; d/dx = 1."""
     return unary(Copy, x)
 
 

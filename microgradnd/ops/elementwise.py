@@ -1,5 +1,5 @@
 """Elementwise math: exp, log, sqrt, abs, sign, tanh, sigmoid, relu, sin, cos, sinh, cosh,
-maximum, minimum, clip, where.
+logaddexp, maximum, minimum, clip, where.
 
 Each function maps every element on its own, so each rule is the incoming gradient times the
 function's slope at that element. Slopes that are themselves piecewise constant (of abs and
@@ -14,19 +14,22 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
-from .apply import Op, as_constant, binary, operand_data, record, requires_grad, unary
+from .apply import Op, as_constant, binary, operand_data, record_node, requires_grad, unary
 
 __all__ = [  # what ops/__init__.py gathers
     "Arccos", "Floor", "Log2", "arccos", "floor", "log2",
-    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "Maximum", "Minimum", "Relu",
-    "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where", "abs", "clip",
-    "cos", "cosh", "exp", "log", "log1p", "maximum", "minimum", "relu", "sigmoid", "sign", "sin",
-    "sinh", "sqrt", "step", "tanh", "where",
+    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
+    "Minimum", "Relu", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where",
+    "abs", "clip", "cos", "cosh", "exp", "log", "log1p", "logaddexp", "maximum", "minimum",
+    "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "step", "tanh", "where",
 ]
 
 
 class Exp(Op):
     name = "exp"
+    method = "exp"
+    numpy_twin = "exp"
+    torch_twin = "exp"
     reads_inputs = False
     saves_output = True
 
@@ -48,6 +51,9 @@ class Log(Op):
     """Natural log; log(0) = -inf with gradient inf, as NumPy and PyTorch."""
 
     name = "log"
+    method = "log"
+    numpy_twin = "log"
+    torch_twin = "log"
 
     @staticmethod
     def forward(x):
@@ -69,6 +75,9 @@ class Log1p(Op):
     """log(1 + x), exact for tiny x where 1 + x would round to 1 (softplus, log-likelihoods)."""
 
     name = "log1p"
+    method = "log1p"
+    numpy_twin = "log1p"
+    torch_twin = "log1p"
 
     @staticmethod
     def forward(x):
@@ -88,6 +97,9 @@ def log1p(x):
 
 class Sqrt(Op):
     name = "sqrt"
+    method = "sqrt"
+    numpy_twin = "sqrt"
+    torch_twin = "sqrt"
     reads_inputs = False
     saves_output = True
 
@@ -111,6 +123,8 @@ class Sign(Op):
     keeps a create_graph gradient of abs on the graph, so differentiating it gives zeros."""
 
     name = "sign"
+    method = "sign"
+    torch_twin = "sign"
     reads_inputs = False
 
     @staticmethod
@@ -132,6 +146,8 @@ class Floor(Op):
     PyTorch's floor), also at the integers where it jumps."""
 
     name = "floor"
+    numpy_twin = "floor"
+    torch_twin = "floor"
     reads_inputs = False
 
     @staticmethod
@@ -152,6 +168,8 @@ class Log2(Op):
     """Base-2 logarithm; log2(0) = -inf with gradient inf, as log."""
 
     name = "log2"
+    numpy_twin = "log2"
+    torch_twin = "log2"
 
     @staticmethod
     def forward(x):
@@ -176,6 +194,8 @@ class Arccos(Op):
     """The angle in [0, π] whose cosine is x; nan outside [-1, 1], as NumPy."""
 
     name = "arccos"
+    numpy_twin = "arccos"
+    torch_twin = "arccos"
 
     @staticmethod
     def forward(x):
@@ -198,6 +218,9 @@ class Abs(Op):
     """|x|; its slope at 0 is taken as 0, as in PyTorch."""
 
     name = "abs"
+    method = "abs"
+    numpy_twin = "abs"
+    torch_twin = "abs"
 
     @staticmethod
     def forward(x):
@@ -235,6 +258,9 @@ class TanhGrad(Op):
 
 class Tanh(Op):
     name = "tanh"
+    method = "tanh"
+    numpy_twin = "tanh"
+    torch_twin = "tanh"
     reads_inputs = False
     saves_output = True
 
@@ -254,6 +280,8 @@ def tanh(x):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    method = "sigmoid"
+    torch_twin = "sigmoid"
     reads_inputs = False
     saves_output = True
 
@@ -300,6 +328,8 @@ def step(x):
 
 class Relu(Op):
     name = "relu"
+    method = "relu"
+    torch_twin = "relu"
 
     @staticmethod
     def forward(x):
@@ -317,6 +347,9 @@ def relu(x):
 
 class Sin(Op):
     name = "sin"
+    method = "sin"
+    numpy_twin = "sin"
+    torch_twin = "sin"
 
     @staticmethod
     def forward(x):
@@ -334,6 +367,9 @@ def sin(x):
 
 class Cos(Op):
     name = "cos"
+    method = "cos"
+    numpy_twin = "cos"
+    torch_twin = "cos"
 
     @staticmethod
     def forward(x):
@@ -351,6 +387,9 @@ def cos(x):
 
 class Sinh(Op):
     name = "sinh"
+    method = "sinh"
+    numpy_twin = "sinh"
+    torch_twin = "sinh"
 
     @staticmethod
     def forward(x):
@@ -368,6 +407,9 @@ def sinh(x):
 
 class Cosh(Op):
     name = "cosh"
+    method = "cosh"
+    numpy_twin = "cosh"
+    torch_twin = "cosh"
 
     @staticmethod
     def forward(x):
@@ -381,6 +423,31 @@ class Cosh(Op):
 def cosh(x):
     """cosh x; d/dx = sinh x."""
     return unary(Cosh, x)
+
+
+class LogAddExp(Op):
+    """log(eᵃ + eᵇ) without overflow (NumPy's logaddexp): a smooth maximum of a and b."""
+
+    name = "logaddexp"
+    numpy_twin = "logaddexp"
+    torch_twin = "logaddexp"
+    saves_output = True
+
+    @staticmethod
+    def forward(a, b):
+        return numpy.logaddexp(a, b)
+
+    @staticmethod
+    def backward(node, out, g):
+        a, b = node.inputs          # either may be a Python float: np.logaddexp(t, 0.0)
+        need_a, need_b = node.requires_grad
+        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows
+        return (g * exp(a - out) if need_a else None), (g * exp(b - out) if need_b else None)
+
+
+def logaddexp(a, b):
+    """log(eᵃ + eᵇ); d/da = e^(a - out), d/db = e^(b - out)."""
+    return binary(LogAddExp, a, b)
 
 
 # ---- piecewise linear: maximum, minimum, clip. Their slopes are constants (0, ½ or 1), so
@@ -426,6 +493,8 @@ class Maximum(Op):
     """The larger of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "maximum"
+    numpy_twin = "maximum"
+    torch_twin = "maximum"
 
     @staticmethod
     def forward(a, b):
@@ -445,6 +514,8 @@ class Minimum(Op):
     """The smaller of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "minimum"
+    numpy_twin = "minimum"
+    torch_twin = "minimum"
 
     @staticmethod
     def forward(a, b):
@@ -518,7 +589,7 @@ def clip(x, lo=None, hi=None):
                          f"{_shape_of(lo)} and {_shape_of(hi)} do not broadcast ({e})") \
             from None
     if state.recording and (requires_grad(x) or requires_grad(lo) or requires_grad(hi)):
-        record(Clip, out, (x, lo, hi), ())
+        record_node(Clip, out, (x, lo, hi), ())
     return out
 
 
@@ -530,6 +601,7 @@ class Where(Op):
     """
 
     name = "where"
+    numpy_twin = "where"
     reads_inputs = False
 
     @staticmethod
@@ -557,5 +629,5 @@ def where(cond, a, b):
         raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None
     if state.recording and (requires_grad(a) or requires_grad(b)):
-        record(Where, out, (a, b), (cond,))
+        record_node(Where, out, (a, b), (cond,))
     return out

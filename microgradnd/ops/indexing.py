@@ -14,7 +14,7 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
-from .apply import Op, as_constant, record, requires_grad, unary
+from .apply import Op, as_constant, record_node, requires_grad, unary
 from .elementwise import where
 from .shapes import expand_dims, reshape, view_of
 
@@ -140,7 +140,7 @@ def setitem(x, index, value):
     out = core._wrap(SetItem.forward(x.data, value.data if isinstance(value, core.Tensor)
                                      else value, index))
     if state.recording and (requires_grad(x) or requires_grad(value)):
-        record(SetItem, out, (x, value), (index, x))
+        record_node(SetItem, out, (x, value), (index, x))
     return out
 
 
@@ -156,6 +156,7 @@ class Concatenate(Op):
     """The inputs joined along an axis; each gets back its slice of the gradient."""
 
     name = "concatenate"
+    numpy_twin = "concatenate"
     reads_inputs = False
 
     @staticmethod
@@ -195,7 +196,7 @@ def concatenate(xs, axis=0):
         raise ShapeError(f"concatenate along axis {axis}: shapes "
                          f"{', '.join(str(x.shape) for x in xs)} do not fit ({e})") from None
     if state.recording and builtins.any(requires_grad(x) for x in xs):
-        record(Concatenate, out, tuple(xs), (axis,))
+        record_node(Concatenate, out, tuple(xs), (axis,))
     return out
 
 

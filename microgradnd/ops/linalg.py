@@ -30,6 +30,8 @@ class MatMul(Op):
     """a @ b with NumPy's rules for 1-D operands and batch broadcasting."""
 
     name = "matmul"
+    numpy_twin = "matmul"
+    torch_twin = "matmul"
 
     @staticmethod
     def forward(a, b):
