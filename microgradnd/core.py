@@ -506,8 +506,11 @@ class Tensor:
         return len(self.data)
 
     def __iter__(self):
-        for i in range(len(self)):
-            yield self[i]
+        # not a generator: iter() of a 0-d tensor fails at once, as NumPy's, so that
+        # numpy.iterable(t) (which matplotlib asks) says False
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self)))
 
     # ---- NumPy's and DLPack's protocols (interop.py) and printing (display.py) ----
 

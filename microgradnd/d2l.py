@@ -1034,6 +1034,33 @@ def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim: int,
     return timer.cumsum(), animator.Y[0]
 
 
+# ---- 6.2 convolutions for images, 12.1 timing a block of code ----
+
+
+def corr2d(X, K):
+    """Compute 2D cross-correlation (the book's loop over output positions)."""
+    h, w = K.shape
+    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i: i + h, j: j + w] * K).sum()
+    return Y
+
+
+class Benchmark:
+    """For measuring running time: `with d2l.Benchmark('what'):` prints the seconds taken."""
+
+    def __init__(self, description: str = "Done"):
+        self.description = description
+
+    def __enter__(self):
+        self.timer = Timer()
+        return self
+
+    def __exit__(self, *args):
+        print(f"{self.description}: {self.timer.stop():.4f} sec")
+
+
 # ---- the one-line aliases at the end of the book's d2l/mxnet.py ----
 # The later chapters write d2l.size(l), d2l.reshape(x, shape), d2l.tensor([...]) so that one
 # text serves every framework; MXNet's d2l defines them as these one-liners.

@@ -105,7 +105,25 @@ def check_lookup_api(r):
     assert r.lines(r"^(Help on function ones)")
 
 
+def check_random_variables(r):
+    check_cells(r)
+    # float32 ranges computed in float64, as MXNet: 0.7736008 when stepped in float32
+    assert r.lines(r"^(approximate Probability: 0\.773617\d*)$")
+
+
 CHECKS = {
+    "ch18_3_single_variable_calculus": check_cells,
+    "ch18_5_integral_calculus": check_cells,
+    "ch18_6_random_variables": check_random_variables,
+    "ch12_2_async_computation": check_cells,
+    "ch11_2_convexity": check_cells,
+    "ch11_1_optimization_intro": check_cells,
+    "ch10_1_attention_cues": check_cells,
+    "ch08_4_rnn": check_cells,
+    "ch08_1_sequence": check_cells,
+    "ch06_5_pooling": check_cells,
+    "ch06_4_channels": check_cells,
+    "ch04_8_numerical_stability": check_cells,
     "ch04_4_underfit_overfit": check_cells,
     "ch04_1_mlp": check_cells,
     "ch03_1_linear_regression": check_cells,
@@ -158,10 +176,22 @@ def printed_numbers(lines: list[str]) -> list[float]:
     return [float(x) for line in lines for x in re.findall(r"-?\d+\.\d+", line)]
 
 
+# The book's own cells that fail under MXNet 1.9.1 (listing -> what its failure names); the
+# listing reports what the cells before it left, and that much is compared.
+MXNET_FAILS = {"ch18_5_integral_calculus": "plot_wireframe"}
+
+
+def mxnet_ran(listing: str, ref: dict) -> None:
+    if listing in MXNET_FAILS:
+        assert MXNET_FAILS[listing] in ref["failure"], ref["failure"]
+    else:
+        assert ref["returncode"] == 0, ref["failure"]
+
+
 @pytest.mark.parametrize("listing", COMPARED)
 def test_listing_agrees_with_mxnet(listing):
     ref = EXPECTED[listing]
-    assert ref["returncode"] == 0, ref["failure"]
+    mxnet_ran(listing, ref)
     r = runner.run(listing, ref["env"])
     assert r.returncode == 0, r.failure + "\n" + r.stderr[-3000:]
     got = printed_numbers([m if isinstance(m, str) else m[0] for m in r.lines(
@@ -181,9 +211,16 @@ CELLS = sorted(name for name in EXPECTED if name in runner.LISTINGS
                and "cells" in EXPECTED[name]["result"])
 
 
-def same_snapshot(got: dict, want: dict, random: bool) -> bool:
+# Names whose dtype differs from MXNet's for a reason docs/d2l-track.md lists: MXNet's
+# np.sin(0) of a Python int is a NumPy float64 scalar that leaves float32 arrays float32;
+# here it is a 0-d float64 tensor, which promotes them (NumPy's rule).
+DTYPE_DIFFERS = {("ch18_3_single_variable_calculus", "linear"),
+                 ("ch18_3_single_variable_calculus", "quadratic")}
+
+
+def same_snapshot(got: dict, want: dict, random: bool, dtype: bool = True) -> bool:
     """Same dtype and shape; and, unless drawn at random, the same values within 1%."""
-    if got["dtype"] != want["dtype"] or got["shape"] != want["shape"]:
+    if (dtype and got["dtype"] != want["dtype"]) or got["shape"] != want["shape"]:
         return False
     if random:
         return True
@@ -197,9 +234,13 @@ def test_cells_agree_with_mxnet(listing):
     ref = EXPECTED[listing]
     r = runner.run(listing, ref["env"])
     assert r.returncode == 0, r.failure + "\n" + r.stderr[-3000:]
+    mxnet_ran(listing, ref)
     want, got = ref["result"]["cells"], r.result["cells"]
+    if listing in MXNET_FAILS:          # MXNet reported only what came before its failure
+        got = json.loads(re.findall(r"^RESULT (.*)$", r.stdout, re.M)[0])["cells"]
     assert sorted(got) == sorted(want), set(got) ^ set(want)
     random = set(ref["result"]["random"])
     bad = {name: (got[name], want[name]) for name in want
-           if not same_snapshot(got[name], want[name], name in random)}
+           if not same_snapshot(got[name], want[name], name in random,
+                                (listing, name) not in DTYPE_DIFFERS)}
     assert not bad, bad

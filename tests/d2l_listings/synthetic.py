@@ -39,6 +39,23 @@ def headless() -> None:
     seed = knob("SEED", 0)
     random.seed(seed)
     numpy.random.seed(seed)
+    accept_old_stem_argument()
+
+
+def accept_old_stem_argument() -> None:
+    """`plt.stem(..., use_line_collection=True)` (the appendix, written for matplotlib 3.5)
+    also works on matplotlib >= 3.8, which removed the argument (its behaviour is the default)."""
+    import matplotlib.pyplot as plt
+    stem = plt.stem
+    if getattr(stem, "accepts_use_line_collection", False):
+        return
+
+    def old_stem(*args, use_line_collection=True, **kwargs):
+        return stem(*args, **kwargs)
+    old_stem.accepts_use_line_collection = True
+    import inspect
+    if "use_line_collection" not in inspect.signature(stem).parameters:
+        plt.stem = old_stem
 
 
 def stand_in_ipython() -> None:
