@@ -112,6 +112,7 @@ def check_random_variables(r):
 
 
 CHECKS = {
+    "ch08_3_language_models": check_cells,
     "ch18_3_single_variable_calculus": check_cells,
     "ch18_5_integral_calculus": check_cells,
     "ch18_6_random_variables": check_random_variables,

@@ -280,6 +280,12 @@ def time_machine_lines(n_lines: int, seed: int = 0) -> list[str]:
     return lines
 
 
+def patch_read_time_machine(d2l, n_lines: int, seed: int = 0) -> None:
+    """d2l.read_time_machine returns the synthetic lines (§8.2-8.3 read the book this way)."""
+    lines = time_machine_lines(n_lines, seed)
+    d2l.read_time_machine = lambda *args, **kwargs: list(lines)
+
+
 def patch_time_machine(d2l, n_lines: int, seed: int = 0) -> None:
     """d2l.load_data_time_machine reads the synthetic text with the book's own pipeline.
 
