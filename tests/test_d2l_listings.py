@@ -112,6 +112,7 @@ def check_random_variables(r):
 
 
 CHECKS = {
+    "ch18_7_maximum_likelihood": check_cells,
     "ch08_3_language_models": check_cells,
     "ch18_3_single_variable_calculus": check_cells,
     "ch18_5_integral_calculus": check_cells,
