@@ -112,6 +112,22 @@ def test_prod_gradient_at_zeros_is_the_product_of_the_others():
     assert x.grad.tolist() == [[0.0, 6.0, 0.0], [0.0, 0.0, 0.0]]
 
 
+def test_a_0d_tensor_is_not_iterable_as_numpy_says():
+    # matplotlib asks numpy.iterable before converting (plt.hlines(0.5, np.sqrt(0.4), ...))
+    assert not numpy.iterable(np.array(1.0)) and numpy.iterable(np.array([1.0]))
+    with pytest.raises(TypeError, match="0-d"):
+        iter(np.array(1.0))
+
+
+def test_d2l_aliases_of_the_later_chapters():
+    from microgradnd import d2l
+    x = d2l.tensor([[1, 2], [3, 4]])
+    assert x.dtype == numpy.float32 and d2l.size(x) == 4
+    assert d2l.reshape(x, (4,)).shape == (4,) and d2l.reduce_sum(x).item() == 10.0
+    assert d2l.corr2d(np.arange(9.0).reshape(3, 3), np.ones((2, 2))).tolist() == \
+        [[8.0, 12.0], [20.0, 24.0]]
+
+
 def test_np_functions_of_the_preliminaries():
     assert np.sort(np.array([3, 1, 2])).tolist() == [1, 2, 3]
     assert np.tile(np.array([1, 2]), 2).tolist() == [1, 2, 1, 2]
