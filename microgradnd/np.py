@@ -16,7 +16,8 @@ import numpy
 from numpy import float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
 from . import backend, ops
-from .core import Tensor, _wrap, as_tensor, tensor
+from .core import Tensor, _wrap, tensor
+from .core import as_tensor as _as_tensor
 from .graph import state
 from .interop import any_requires_grad, not_differentiable
 
@@ -55,6 +56,16 @@ def _creation_dtype(data, dtype):
     if numpy_dtypes:
         return numpy.asarray(data).dtype
     return numpy.float32
+
+
+def as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """An operand of an np function as a Tensor: a Tensor passes; a Python number or list is
+    made as np.array makes it (float32, as in MXNet, so `np.sqrt(1000)` beside a float32
+    array keeps it float32); an array keeps its dtype. With `like`: on like's device and in
+    like's dtype."""
+    if like is None and _made_from_python(x):
+        return tensor(x, dtype=_creation_dtype(x, None))
+    return _as_tensor(x, like)
 
 
 def _landed(array, device: str) -> Tensor:
