@@ -370,6 +370,15 @@ DATA_HUB["fashion_mnist_test_images"] = (
 DATA_HUB["fashion_mnist_test_labels"] = (
     GLUON_DATA_URL + "fashion-mnist/t10k-labels-idx1-ubyte.gz",
     "17f9ab60e7257a1620f4ad76bbbaf857c3920701")
+# MNIST (the appendix's naive Bayes, through gluon.data.vision.MNIST), from the same repository
+DATA_HUB["mnist_train_images"] = (GLUON_DATA_URL + "mnist/train-images-idx3-ubyte.gz",
+                                  "6c95f4b05d2bf285e1bfb0e7960c31bd3b3f8a7d")
+DATA_HUB["mnist_train_labels"] = (GLUON_DATA_URL + "mnist/train-labels-idx1-ubyte.gz",
+                                  "2a80914081dc54586dbdf242f9805a6b8d2a15fc")
+DATA_HUB["mnist_test_images"] = (GLUON_DATA_URL + "mnist/t10k-images-idx3-ubyte.gz",
+                                 "c3a25af1f52dad7f726cce8cacb138654b760d48")
+DATA_HUB["mnist_test_labels"] = (GLUON_DATA_URL + "mnist/t10k-labels-idx1-ubyte.gz",
+                                 "763e7fa3757d93b0cdec073cef058b2004252c17")
 
 # What to call instead when a file cannot be had (named in the error)
 _SYNTHETIC = {
@@ -472,12 +481,16 @@ def _read_idx(path: str) -> numpy.ndarray:
     return data.reshape(shape)
 
 
-def read_fashion_mnist(train: bool = True) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Images (n, 28, 28) uint8 and labels (n,) int32 of the train or test set, downloaded once."""
+def read_fashion_mnist(train: bool = True, *,
+                       name: str = "fashion_mnist") -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Images (n, 28, 28) uint8 and labels (n,) int32 of the train or test set, downloaded once.
+
+    name='mnist' reads MNIST's files instead (the same format).
+    """
     part = "train" if train else "test"
-    folder = os.path.join(data_dir(), "fashion-mnist")
-    images = _read_idx(download(f"fashion_mnist_{part}_images", folder))
-    labels = _read_idx(download(f"fashion_mnist_{part}_labels", folder)).astype(numpy.int32)
+    folder = os.path.join(data_dir(), name.replace("_", "-"))
+    images = _read_idx(download(f"{name}_{part}_images", folder))
+    labels = _read_idx(download(f"{name}_{part}_labels", folder)).astype(numpy.int32)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images but {len(labels)} labels in the {part} set")
     return images, labels

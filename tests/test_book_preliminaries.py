@@ -320,6 +320,18 @@ def test_fashion_mnist_with_transform_first_offline():
     assert X3.shape == (4, 1, 14, 14)
 
 
+def test_mnist_slices_stack_examples_and_transform_them_as_gluon():
+    def transform(data, label):
+        return np.floor(data.astype("float32") / 128).squeeze(axis=-1), label
+
+    mnist = gluon.data.vision.MNIST(train=False, transform=transform, synthetic=True)
+    image, label = mnist[2]
+    assert image.shape == (28, 28) and label.dtype == numpy.int32
+    images, labels = mnist[10:38]
+    assert images.shape == (28, 28, 28) and labels.shape == (28,)
+    assert set(numpy.unique(images.numpy())) <= {0.0, 1.0}
+
+
 def test_split_and_load_over_two_cpu_contexts():
     X = np.arange(12).reshape(6, 2)
     parts = gluon.utils.split_and_load(X, [npx.cpu(0), npx.cpu(1)])

@@ -258,6 +258,40 @@ def patch_fashion_mnist(d2l, np, n_train: int, n_test: int, seed: int = 0) -> No
     d2l.load_data_fashion_mnist = load_data_fashion_mnist
 
 
+# ---- MNIST (§18.9): Gluon's files, in their real format, with synthetic digits ----
+
+
+def _write_idx(path: str, array: numpy.ndarray) -> None:
+    """A gzipped IDX file of unsigned bytes, as MNIST's: 0 0 8 ndim, big-endian sizes, bytes."""
+    import gzip
+    header = bytes([0, 0, 8, array.ndim]) + numpy.asarray(array.shape, ">u4").tobytes()
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(numpy.uint8).tobytes())
+
+
+def patch_mnist(np, d2l, n_train: int, n_test: int, seed: int = 1) -> None:
+    """gluon.data.vision.MNIST reads synthetic files (Fashion-MNIST's generator, another seed)
+    in MNIST's format, under either engine: identical bytes, so identical data."""
+    folder = tempfile.mkdtemp(prefix="d2l-mnist-")
+    X_train, y_train, X_test, y_test = fashion_mnist_arrays(n_train, n_test, seed)
+    files = {}
+    for part, X, y in (("train", X_train, y_train), ("t10k", X_test, y_test)):
+        images = numpy.clip(numpy.round(X[:, 0] * 255), 0, 255)
+        files[f"{part}-images-idx3-ubyte.gz"] = images
+        files[f"{part}-labels-idx1-ubyte.gz"] = y
+    for name, array in files.items():
+        _write_idx(os.path.join(folder, name), array)
+    if engine(np) == "mxnet":
+        import mxnet.gluon.data.vision.datasets as datasets
+        datasets.download = lambda url, path=None, sha1_hash=None, **kwargs: os.path.join(
+            folder, url.split("/")[-1])
+        return
+    download = d2l.download
+    d2l.download = lambda name, *args, **kwargs: (
+        os.path.join(folder, d2l.DATA_HUB[name][0].split("/")[-1])
+        if name.startswith("mnist_") else download(name, *args, **kwargs))
+
+
 # ---- The Time Machine (§8.2-8.3): lower-case letters and spaces ----
 
 WORDS = ("the time traveller said it was a machine for travelling through time and we "
