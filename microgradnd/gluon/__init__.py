@@ -3,8 +3,8 @@
 `from microgradnd import gluon` gives what those chapters call, built on the engine's
 differentiable ops: the losses of `gluon.loss` (SoftmaxCrossEntropyLoss, L2Loss, L1Loss,
 SigmoidBinaryCrossEntropyLoss), `gluon.data.ArrayDataset` and `gluon.data.DataLoader`,
-`gluon.data.vision.FashionMNIST` and `MNIST` with `transform_first` and `gluon.data.vision.transforms`
-(ToTensor, Resize, Compose), and `gluon.utils.split_and_load`.
+`gluon.data.vision.FashionMNIST` and `MNIST` with `transform_first`,
+`gluon.data.vision.transforms` (ToTensor, Resize, Compose), and `gluon.utils.split_and_load`.
 
 It is not Gluon's layer and Trainer API: there is no `nn.Block`, `nn.Dense`, `Parameter` or
 `Trainer` here. The book's "concise implementation" sections need those, and are not part of
