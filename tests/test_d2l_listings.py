@@ -112,6 +112,7 @@ def check_random_variables(r):
 
 
 CHECKS = {
+    "ch18_1_geometry": check_cells,
     "ch18_9_naive_bayes": check_cells,
     "ch18_4_multivariable_calculus": check_cells,
     "ch18_10_statistics": check_cells,

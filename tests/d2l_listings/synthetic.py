@@ -269,27 +269,51 @@ def _write_idx(path: str, array: numpy.ndarray) -> None:
         f.write(header + array.astype(numpy.uint8).tobytes())
 
 
-def patch_mnist(np, d2l, n_train: int, n_test: int, seed: int = 1) -> None:
-    """gluon.data.vision.MNIST reads synthetic files (Fashion-MNIST's generator, another seed)
-    in MNIST's format, under either engine: identical bytes, so identical data."""
-    folder = tempfile.mkdtemp(prefix="d2l-mnist-")
-    X_train, y_train, X_test, y_test = fashion_mnist_arrays(n_train, n_test, seed)
-    files = {}
-    for part, X, y in (("train", X_train, y_train), ("t10k", X_test, y_test)):
-        images = numpy.clip(numpy.round(X[:, 0] * 255), 0, 255)
-        files[f"{part}-images-idx3-ubyte.gz"] = images
-        files[f"{part}-labels-idx1-ubyte.gz"] = y
-    for name, array in files.items():
-        _write_idx(os.path.join(folder, name), array)
+def patch_gluon_files(np, d2l, name: str, train, test) -> None:
+    """gluon.data.vision.MNIST or FashionMNIST (`name` 'mnist' or 'fashion_mnist') reads the
+    given (images uint8 (n, 28, 28), labels) in the real files' format, under either engine:
+    identical bytes, so identical data. MXNet's Gluon and microgradnd's both look the files up
+    by name; only where they would download is replaced."""
+    folder = tempfile.mkdtemp(prefix=f"d2l-{name}-")
+    for part, (images, labels) in (("train", train), ("t10k", test)):
+        _write_idx(os.path.join(folder, f"{part}-images-idx3-ubyte.gz"), images)
+        _write_idx(os.path.join(folder, f"{part}-labels-idx1-ubyte.gz"), labels)
     if engine(np) == "mxnet":
         import mxnet.gluon.data.vision.datasets as datasets
         datasets.download = lambda url, path=None, sha1_hash=None, **kwargs: os.path.join(
             folder, url.split("/")[-1])
         return
     download = d2l.download
-    d2l.download = lambda name, *args, **kwargs: (
-        os.path.join(folder, d2l.DATA_HUB[name][0].split("/")[-1])
-        if name.startswith("mnist_") else download(name, *args, **kwargs))
+    d2l.download = lambda file, *args, **kwargs: (
+        os.path.join(folder, d2l.DATA_HUB[file][0].split("/")[-1])
+        if file.startswith(name + "_") else download(file, *args, **kwargs))
+
+
+def _as_bytes(X: numpy.ndarray) -> numpy.ndarray:
+    """float images (n, 1, 28, 28) in [0, 1] as uint8 (n, 28, 28)."""
+    return numpy.clip(numpy.round(X[:, 0] * 255), 0, 255).astype(numpy.uint8)
+
+
+def patch_mnist(np, d2l, n_train: int, n_test: int, seed: int = 1) -> None:
+    """gluon.data.vision.MNIST reads synthetic digits (Fashion-MNIST's generator, another
+    seed) in MNIST's file format."""
+    X_train, y_train, X_test, y_test = fashion_mnist_arrays(n_train, n_test, seed)
+    patch_gluon_files(np, d2l, "mnist", (_as_bytes(X_train), y_train),
+                      (_as_bytes(X_test), y_test))
+
+
+def patch_gluon_fashion_mnist(np, d2l, n_train: int, n_test_per_class: int,
+                              seed: int = 0) -> None:
+    """gluon.data.vision.FashionMNIST reads the synthetic set in its file format; the test
+    set holds only t-shirts and trousers, n_test_per_class of each (§18.1 reshapes them to
+    2000 rows, the real test set's count of those two classes)."""
+    X_train, y_train, X_more, y_more = fashion_mnist_arrays(n_train, 12 * n_test_per_class,
+                                                            seed)
+    keep = numpy.concatenate([numpy.flatnonzero(y_more == c)[:n_test_per_class]
+                              for c in (0, 1)])
+    keep.sort()
+    patch_gluon_files(np, d2l, "fashion_mnist", (_as_bytes(X_train), y_train),
+                      (_as_bytes(X_more[keep]), y_more[keep]))
 
 
 # ---- The Time Machine (§8.2-8.3): lower-case letters and spaces ----
