@@ -13,10 +13,21 @@ import time
 
 import numpy
 
-from . import _harness, w1_chapter, w2_overhead, w3_large_batch, w4_depth, w5_hvp, w6_mlp, w7_rnn
+from . import (
+    _harness,
+    w1_chapter,
+    w2_overhead,
+    w3_large_batch,
+    w4_depth,
+    w5_hvp,
+    w6_mlp,
+    w7_rnn,
+    w8_lenet,
+)
 
 WORKLOADS = {"W1": w1_chapter, "W2": w2_overhead, "W3": w3_large_batch, "W4": w4_depth,
-             "W5": w5_hvp, "W6": w6_mlp, "W7": w7_rnn}
+             "W5": w5_hvp, "W6": w6_mlp, "W7": w7_rnn,
+             "W8": w8_lenet}
 
 
 def main() -> None:

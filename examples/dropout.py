@@ -7,10 +7,19 @@ Run it from the repository root:
     python examples/dropout.py --synthetic --dropout1 0 --dropout2 0    # without dropout
 
 It first prints `dropout_layer` applied to arange(16) with p = 0, 0.5 and 1 (as the book), then
-`epoch N, loss X, train acc Y, test acc Z` after each epoch (on Fashion-MNIST about 0.38, 0.86
-and 0.85 after 10 epochs).
+`epoch N, loss X, train acc Y, test acc Z, T/epoch, T left` after each epoch (on Fashion-MNIST
+about 0.38, 0.86 and 0.85 after 10 epochs).
 """
+import os
+
+# One BLAS thread: the examples' matrices are small, and more threads only spin-wait on a busy
+# machine (docs/d2l-track.md has the timings). A thread count set in the environment wins.
+# NumPy reads it when imported, so the imports come after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
+import sys
 
 from microgradnd import autograd, d2l, np, npx
 
@@ -47,7 +56,11 @@ X = np.arange(16, dtype=np.float32).reshape(2, 8)
 for p in (0, 0.5, 1):
     print(dropout_layer(X, p))
 
-train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, synthetic=args.synthetic)
+try:
+    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size,
+                                                        synthetic=args.synthetic)
+except d2l.DownloadError as e:      # offline: one message, not a traceback
+    sys.exit(e.brief("python examples/dropout.py --synthetic"))
 num_inputs, num_outputs, h = 784, 10, args.hiddens
 W1 = np.random.normal(scale=0.01, size=(num_inputs, h), ctx=ctx)
 b1 = np.zeros(h, ctx=ctx)
@@ -71,10 +84,12 @@ def net(X):
 
 
 def loss(y_hat, y):
-    """gluon.loss.SoftmaxCrossEntropyLoss: -log softmax(ŷ)[y], per example."""
-    return -npx.pick(npx.log_softmax(y_hat), y.as_in_ctx(ctx))
+    """gluon.loss.SoftmaxCrossEntropyLoss: -log softmax(ŷ)[y], per example (a label out of
+    range is an error, where MXNet's pick would clip it)."""
+    return d2l.softmax_cross_entropy(y_hat, y.as_in_ctx(ctx))
 
 
+clock = d2l.EpochClock(args.epochs)
 for epoch in range(args.epochs):
     metric = d2l.Accumulator(3)     # sum of losses, correct predictions, examples
     for X, y in train_iter:
@@ -86,4 +101,5 @@ for epoch in range(args.epochs):
         metric.add(float(l.sum()), d2l.accuracy(y_hat, y.as_in_ctx(ctx)), y.size)
     test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, ctx)
     print(f"epoch {epoch + 1}, loss {metric[0] / metric[2]:.3f}, "
-          f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}")
+          f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}, "
+          f"{clock.left(epoch + 1)}", flush=True)

@@ -6,10 +6,19 @@ Run it from the repository root:
     python examples/mlp.py --synthetic           # no download: a stand-in of the same shapes
     python examples/mlp.py --synthetic --hiddens 64 --epochs 2 --device cuda
 
-It prints `epoch N, loss X, train acc Y, test acc Z` after each epoch (on Fashion-MNIST about
-0.39, 0.86 and 0.85 after 10 epochs, as the book's plot shows).
+It prints `epoch N, loss X, train acc Y, test acc Z, T/epoch, T left` after each epoch (on
+Fashion-MNIST about 0.39, 0.86 and 0.85 after 10 epochs, as the book's plot shows).
 """
+import os
+
+# One BLAS thread: the examples' matrices are small, and more threads only spin-wait on a busy
+# machine (docs/d2l-track.md has the timings). A thread count set in the environment wins.
+# NumPy reads it when imported, so the imports come after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
+import sys
 
 from microgradnd import autograd, d2l, np, npx
 
@@ -27,7 +36,11 @@ args = parser.parse_args()
 npx.random.seed(args.seed)
 ctx = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
        else npx.cpu())
-train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, synthetic=args.synthetic)
+try:
+    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size,
+                                                        synthetic=args.synthetic)
+except d2l.DownloadError as e:      # offline: one message, not a traceback
+    sys.exit(e.brief("python examples/mlp.py --synthetic"))
 
 num_inputs, num_outputs = 784, 10
 W1 = np.random.normal(scale=0.01, size=(num_inputs, args.hiddens), ctx=ctx)
@@ -49,10 +62,12 @@ def net(X):
 
 
 def loss(y_hat, y):
-    """gluon.loss.SoftmaxCrossEntropyLoss: -log softmax(ŷ)[y], per example."""
-    return -npx.pick(npx.log_softmax(y_hat), y.as_in_ctx(ctx))
+    """gluon.loss.SoftmaxCrossEntropyLoss: -log softmax(ŷ)[y], per example (a label out of
+    range is an error, where MXNet's pick would clip it)."""
+    return d2l.softmax_cross_entropy(y_hat, y.as_in_ctx(ctx))
 
 
+clock = d2l.EpochClock(args.epochs)
 for epoch in range(args.epochs):
     metric = d2l.Accumulator(3)     # sum of losses, correct predictions, examples
     for X, y in train_iter:
@@ -64,4 +79,5 @@ for epoch in range(args.epochs):
         metric.add(float(l.sum()), d2l.accuracy(y_hat, y.as_in_ctx(ctx)), y.size)
     test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, ctx)
     print(f"epoch {epoch + 1}, loss {metric[0] / metric[2]:.3f}, "
-          f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}")
+          f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}, "
+          f"{clock.left(epoch + 1)}", flush=True)

@@ -12,8 +12,17 @@ trajectories over f's contours. Part 2 trains the linear regression of §11.5 on
 with each method's minibatch form and prints, as d2l.train_ch11, `sgd: loss: 0.243, ...`
 (on the real data all end near 0.24-0.25 after 2 epochs).
 """
+import os
+
+# One BLAS thread: the examples' matrices are small, and more threads only spin-wait on a busy
+# machine (docs/d2l-track.md has the timings). A thread count set in the environment wins.
+# NumPy reads it when imported, so the imports come after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
 import math
+import sys
 
 import microgradnd as mg
 from microgradnd import d2l, np, npx
@@ -143,7 +152,11 @@ def yogi(params, states, hyperparams, beta1=0.9, beta2=0.999, eps=1e-3):
 
 
 mg.set_default_device(args.device)      # the data, the weights and their states go there
-data_iter, feature_dim = d2l.get_data_ch11(batch_size=args.batch_size, synthetic=args.synthetic)
+try:
+    data_iter, feature_dim = d2l.get_data_ch11(batch_size=args.batch_size,
+                                               synthetic=args.synthetic)
+except d2l.DownloadError as e:      # offline: one message, not a traceback
+    sys.exit(e.brief("python examples/optimizers.py --synthetic"))
 runs = [("sgd", sgd, 0, {"lr": 0.05}),
         ("momentum", sgd_momentum, 1, {"lr": 0.005, "momentum": 0.9}),
         ("adagrad", adagrad, 1, {"lr": 0.1}),
@@ -154,4 +167,4 @@ runs = [("sgd", sgd, 0, {"lr": 0.05}),
 for name, trainer_fn, n_states, hyperparams in runs:
     print(f"{name}: ", end="")
     d2l.train_ch11(trainer_fn, zeros_like_params(feature_dim, n_states), hyperparams,
-                   data_iter, feature_dim, args.epochs)    # prints `loss: ..., ... sec/epoch`
+                   data_iter, feature_dim, args.epochs, progress=False)  # `loss: ..., ...`

@@ -7,13 +7,23 @@ Run it from the repository root:
     python examples/rnn.py --synthetic --epochs 20 --hiddens 64    # no download (what CI runs)
     python examples/rnn.py --random-iter --device cuda
 
-Every `--report` epochs it prints `epoch N, perplexity X` (the curve the book plots), then, as the
-book's train_ch8, `perplexity X, Y tokens/sec on cpu(0)` and 50 predicted characters after
+After the first epoch it says how long the whole run takes; every `--report` epochs it prints
+`epoch N, perplexity X, T/epoch, T left` (the curve the book plots), then, as the book's
+train_ch8, `perplexity X, Y tokens/sec on cpu(0)` and 50 predicted characters after
 "time traveller" and after "traveller". On The Time Machine the GRU reaches a perplexity of
-about 1.1 after 500 epochs.
+about 1.1 after 500 epochs (docs/d2l-track.md says how long each example takes).
 """
+import os
+
+# One BLAS thread: the examples' matrices are small, and more threads only spin-wait on a busy
+# machine (docs/d2l-track.md has the timings). A thread count set in the environment wins.
+# NumPy reads it when imported, so the imports come after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
 import math
+import sys
 
 from microgradnd import autograd, d2l, np, npx
 
@@ -36,9 +46,12 @@ args = parser.parse_args()
 npx.random.seed(args.seed)
 device = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
           else npx.cpu())
-train_iter, vocab = d2l.load_data_time_machine(args.batch_size, args.num_steps,
-                                               use_random_iter=args.random_iter,
-                                               synthetic=args.synthetic)
+try:
+    train_iter, vocab = d2l.load_data_time_machine(args.batch_size, args.num_steps,
+                                                   use_random_iter=args.random_iter,
+                                                   synthetic=args.synthetic)
+except d2l.DownloadError as e:      # offline: one message, not a traceback
+    sys.exit(e.brief("python examples/rnn.py --synthetic"))
 
 
 # ---- the three cells: parameters, initial state, one pass over the time steps ----
@@ -109,12 +122,13 @@ forward = {"rnn": rnn, "gru": gru, "lstm": lstm}[args.cell]
 net = d2l.RNNModelScratch(len(vocab), args.hiddens, device, get_params, init_state, forward)
 
 
-def loss(y_hat, y):
-    """gluon.loss.SoftmaxCrossEntropyLoss: -log softmax(ŷ)[y], per token."""
-    return -npx.pick(npx.log_softmax(y_hat), y)
+# gluon.loss.SoftmaxCrossEntropyLoss: -log softmax(ŷ)[y], per token (a label out of range is
+# an error, where MXNet's pick would clip it)
+loss = d2l.softmax_cross_entropy
 
 
 # ---- training: the book's train_epoch_ch8, printing the perplexity it plots ----
+clock = d2l.EpochClock(args.epochs)
 for epoch in range(args.epochs):
     state, timer = None, d2l.Timer()
     metric = d2l.Accumulator(2)     # sum of losses, tokens
@@ -134,8 +148,10 @@ for epoch in range(args.epochs):
         d2l.sgd(net.params, args.lr, 1)     # the loss is a mean already
         metric.add(float(l) * y.size, y.size)
     ppl, speed = math.exp(metric[0] / metric[1]), metric[1] / timer.stop()
+    if epoch == 0:              # the whole run's length, up front
+        print(f"{clock.first_epoch()} (--epochs N for fewer)", flush=True)
     if (epoch + 1) % args.report == 0:
-        print(f"epoch {epoch + 1}, perplexity {ppl:.2f}")
+        print(f"epoch {epoch + 1}, perplexity {ppl:.2f}, {clock.left(epoch + 1)}", flush=True)
 print(f"perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {device}")
 print(d2l.predict_ch8("time traveller", 50, net, vocab, device))
 print(d2l.predict_ch8("traveller", 50, net, vocab, device))

@@ -7,10 +7,20 @@ Run it from the repository root:
     python examples/softmax_regression.py --synthetic --epochs 2 --device cuda
 
 It prints the accuracy of the untrained model (about 0.1), then after each epoch
-`epoch N, loss X, train acc Y, test acc Z` (the three curves the book plots; on Fashion-MNIST
-about 0.45, 0.84 and 0.83 after 10 epochs), then the true and predicted labels of six test images.
+`epoch N, loss X, train acc Y, test acc Z, T/epoch, T left` (the three curves the book plots;
+on Fashion-MNIST about 0.45, 0.84 and 0.83 after 10 epochs), then the true and predicted labels
+of six test images.
 """
+import os
+
+# One BLAS thread: the examples' matrices are small, and more threads only spin-wait on a busy
+# machine (docs/d2l-track.md has the timings). A thread count set in the environment wins.
+# NumPy reads it when imported, so the imports come after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
+import sys
 
 from microgradnd import autograd, d2l, np, npx
 
@@ -27,7 +37,11 @@ args = parser.parse_args()
 npx.random.seed(args.seed)
 ctx = (npx.gpu(int(args.device.partition(":")[2] or 0)) if args.device.startswith("cuda")
        else npx.cpu())
-train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, synthetic=args.synthetic)
+try:
+    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size,
+                                                        synthetic=args.synthetic)
+except d2l.DownloadError as e:      # offline: one message, not a traceback
+    sys.exit(e.brief("python examples/softmax_regression.py --synthetic"))
 
 # ---- the model: one affine map and a softmax ----
 num_inputs, num_outputs = 784, 10
@@ -52,6 +66,7 @@ def cross_entropy(y_hat, y):
 
 # ---- training: the book's train_epoch_ch3, printing what train_ch3 plots ----
 print(f"accuracy before training {d2l.evaluate_accuracy_gpu(net, test_iter, ctx):.3f}")
+clock = d2l.EpochClock(args.epochs)
 for epoch in range(args.epochs):
     metric = d2l.Accumulator(3)     # sum of losses, correct predictions, examples
     for X, y in train_iter:
@@ -63,7 +78,8 @@ for epoch in range(args.epochs):
         metric.add(float(l.sum()), d2l.accuracy(y_hat, y.as_in_ctx(ctx)), y.size)
     test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, ctx)
     print(f"epoch {epoch + 1}, loss {metric[0] / metric[2]:.3f}, "
-          f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}")
+          f"train acc {metric[1] / metric[2]:.3f}, test acc {test_acc:.3f}, "
+          f"{clock.left(epoch + 1)}", flush=True)
 
 # ---- prediction: the book's predict_ch3, as text ----
 X, y = next(iter(test_iter))

@@ -13,7 +13,8 @@ from . import backend
 from .core import Tensor, _wrap, tensor
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
-from .ops import cast, sum_to
+from .ops.conversion import cast  # a dtype change, as an op
+from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes broadcasting)
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
            "predict_mode", "record", "set_recording", "set_training", "trace_backward",
@@ -33,22 +34,30 @@ def _check_versions(node, out):
     """Refuse to use a saved tensor that was changed in place after it was recorded.
 
     Returns the node's inputs as they were when it ran: `t[i] = v` inside record() gives t
-    a new history (Tensor.__setitem__), and a consumer of the old t sends its gradient there.
+    a new history (Tensor.__setitem__), and a consumer of the old t sends its gradient there:
+
+        t = x * 3        # a recorded result: t._node is A
+        y = t + 1        # node B records t (add reads no values: t may change afterwards)
+        t[0] = 5.0       # node S, after B: t takes S's output and history, version + 1
+        # B's input t now has t._node is S, newer than B: S.op.replaced(S) is t as A made it
+
+    Updates can chain (t[0] = 5; t[1] = 6), so the walk back stops at the first tensor whose
+    node is not newer than this one, or at a leaf.
     """
     inputs = list(node.inputs)
     for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
-        if v is None or x._version == v:
+        if v is None or x._vc[0] == v:
             continue
         if node.op.reads_inputs:
             raise GraphError(
                 f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
-                f"'{node.name}' recorded it (version {v} -> {x._version}); its gradient would "
+                f"'{node.name}' recorded it (version {v} -> {x._vc[0]}); its gradient would "
                 "be wrong. Compute a new tensor instead of updating this one in place, or "
                 "update it only after backward")
         while not x.is_leaf and x._node.seq > node.seq:     # rebound by a later update
             x = x._node.op.replaced(x._node)
         inputs[i] = x
-    if node.op.saves_output and out._version != 0:
+    if node.op.saves_output and out._vc[0] != 0:
         raise GraphError(
             f"the output (shape {out.shape}) of '{node.name}' was modified in place (directly "
             "or through a tensor sharing its memory: a view, detach()), but its backward needs "
@@ -67,7 +76,10 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     pending = {}     # node -> [its output tensor, gradient summed so far]
     leaves = {}      # id(leaf or wanted tensor) -> [tensor, gradient summed so far]
     heap = []
-    top = None       # the next node when it is the only one waiting (docs/performance.md)
+    # A shortcut for a chain of ops, where one node at a time waits: `top` holds it instead
+    # of the heap (docs/performance.md). Invariant: when top is set, it is the only waiting
+    # node and the heap is empty; a second waiting node moves top into the heap first.
+    top = None
     trace = state.trace
     push, pop = heapq.heappush, heapq.heappop
 
@@ -75,11 +87,11 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     state.recording = create_graph     # record the backward rules only for create_graph
     try:
         # The heads are delivered exactly like the gradients a node sends to its inputs.
-        inputs, grads, wants = heads, seeds, (True,) * len(heads)
+        inputs, grads = heads, seeds
         while True:
             # ---- deliver each gradient to its input: a leaf gathers it, a node waits ----
-            for x, g, want in zip(inputs, grads, wants):
-                if not want or g is None:
+            for x, g in zip(inputs, grads):
+                if g is None:       # every rule sends None exactly where none is wanted
                     continue
                 if g.data.shape != x.data.shape:
                     g = sum_to(g, x.data.shape)     # undo broadcasting: the only place it is done
@@ -114,8 +126,11 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             else:
                 break
             out, g = pending.pop(node)
-            if (out._req is not None) if wanted is None else (id(out) in wanted):
-                leaves[id(out)] = [out, g]          # a recorded result whose gradient is kept
+            # A recorded result's own gradient is kept too when it is a variable (attach_grad
+            # on a result) for backward(), or one of the tensors asked for by grad().
+            result_gradient_kept = (out._req is not None) if wanted is None else (id(out) in wanted)
+            if result_gradient_kept:
+                leaves[id(out)] = [out, g]
             inputs = node.inputs
             if inputs is None:
                 raise _freed_error(node)
@@ -130,7 +145,6 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
             else:
                 out = None      # frees the output before its backward runs (W3 peak memory)
             grads = op.backward(node, out, g)
-            wants = node.requires_grad
             if trace is not None:
                 trace.append(Step(node, g, grads))
             if not retain_graph:

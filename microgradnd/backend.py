@@ -429,6 +429,12 @@ def scatter_add(target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+def as_strided(x, shape: tuple, strides: tuple):
+    """A view of x's memory with the given shape and byte strides (no copy; never write to it
+    when windows overlap). NumPy and CuPy both keep it in `lib.stride_tricks`."""
+    return xp_of(x).lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+
+
 def random_state(device: str):
     """numpy.random for 'cpu'; for a GPU, cupy.random with each draw made on (and lands on) it."""
     if is_host(device):

@@ -433,6 +433,21 @@ class Tensor:
     def matmul(self, other) -> Tensor:
         return ops.binary(ops.MatMul, self, other)
 
+    # ---- convolution and pooling of NCHW images (ops/conv.py), PyTorch's arguments ----
+
+    def conv2d(self, weight, bias=None, stride=1, padding=0, dilation=1,
+               groups: int = 1) -> Tensor:
+        return ops.conv2d(self, as_tensor(weight, like=self),
+                          None if bias is None else as_tensor(bias, like=self),
+                          stride, padding, dilation, groups)
+
+    def max_pool2d(self, kernel_size, stride=None, padding=0, dilation=1) -> Tensor:
+        return ops.max_pool2d(self, kernel_size, stride, padding, dilation)
+
+    def avg_pool2d(self, kernel_size, stride=None, padding=0,
+                   count_include_pad: bool = True) -> Tensor:
+        return ops.avg_pool2d(self, kernel_size, stride, padding, count_include_pad)
+
     # ---- conversion ----
 
     def to(self, device) -> Tensor:

@@ -4,7 +4,10 @@ Same names, signatures and printed output as the book's `d2l/mxnet.py`, by chapt
 and softmax regression, Fashion-MNIST), 5 (devices), 8 (text, RNN from scratch), 11
 (optimizers). Data sets download once into a cache folder (~/.cache/microgradnd, or
 $MICROGRADND_DATA) with checksums; each loader has a `synthetic=True` stand-in of the same
-shapes for offline use. Plots need matplotlib (the `plot` extra) and are skipped without it.
+shapes for offline use. Plots need matplotlib (the `plot` extra) and are skipped without it;
+outside a notebook the training loops print a line per epoch with the time left instead.
+Misuse is a ValueError that names it: a class label out of range (which MXNet's pick would
+clip), a size that is not a positive integer, a data file of the wrong shape or cut short.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import gzip
 import hashlib
 import itertools
 import math
+import numbers
 import os
 import random
 import re
@@ -20,12 +24,86 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
+import zlib
 from collections.abc import Iterator
 
 import numpy
 
 from . import autograd, backend, np, npx
 from .core import Tensor, _wrap
+
+# ---- checks shared by the loaders, iterators and training loops ----
+
+
+def _check_count(name: str, value, where: str, *, minimum: int = 1) -> None:
+    """ValueError unless `value` is an integer >= minimum: a bad size gets a sentence naming
+    the argument, not a ZeroDivisionError or an empty loop three calls later."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{where}: {name} must be {allowed}, got {value!r}")
+
+
+def _check_labels(labels, num_classes: int, where: str) -> None:
+    """ValueError unless every label is a whole number in 0..num_classes-1.
+
+    MXNet's pick clips an out-of-range label to the nearest class and the loss stays finite;
+    a learner's loss should not hide a wrong label, so it is refused here.
+    """
+    values = labels.data if isinstance(labels, Tensor) else numpy.asarray(labels)
+    if values.size == 0:
+        return
+    if values.dtype.kind not in "iub":
+        if values.dtype.kind != "f" or bool((values != values.round()).any()):
+            raise ValueError(f"{where}: class labels must be whole numbers, got "
+                             f"{values.dtype} values such as {values.ravel()[:3].tolist()}")
+    low, high = float(values.min()), float(values.max())
+    if low < 0 or high >= num_classes:
+        bad = low if low < 0 else high
+        raise ValueError(f"{where}: label {bad:g} is out of range for {num_classes} classes "
+                         f"(labels are 0..{num_classes - 1}); check the labels, or the number "
+                         "of outputs of the model")
+
+
+def _duration(seconds: float) -> str:
+    """A duration as a person reads it: '0.42 s', '12 s', '3 min 05 s', '2 h 04 min'."""
+    if seconds < 10:
+        return f"{seconds:.2g} s" if seconds < 1 else f"{seconds:.1f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min {int(seconds % 60):02d} s"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+class EpochClock:
+    """The time per epoch so far and the time left: what a training loop in a terminal prints.
+
+    `left(epochs_done)` after an epoch gives '2.1 s/epoch, 1 min 03 s left'; the estimate is
+    the average epoch so far times the epochs still to run.
+    """
+
+    def __init__(self, num_epochs: int):
+        self.num_epochs, self.start = num_epochs, time.perf_counter()
+
+    def per_epoch(self, epochs_done: int) -> float:
+        """Seconds per epoch, averaged over the `epochs_done` epochs so far."""
+        return (time.perf_counter() - self.start) / epochs_done
+
+    def first_epoch(self) -> str:
+        """After the first epoch, how long the run takes: 'epoch 1 took 3.1 s: 500 epochs
+        take about 25 min 50 s'."""
+        per = self.per_epoch(1)
+        return (f"epoch 1 took {_duration(per)}: {self.num_epochs} epochs take about "
+                f"{_duration(per * self.num_epochs)}")
+
+    def left(self, epochs_done: int) -> str:
+        """'2.1 s/epoch, 1 min 03 s left' after `epochs_done` epochs."""
+        per = self.per_epoch(epochs_done)
+        return (f"{_duration(per)}/epoch, "
+                f"{_duration(per * (self.num_epochs - epochs_done))} left")
+
 
 # ---- 3.2 linear regression from scratch ----
 
@@ -35,6 +113,7 @@ def synthetic_data(w: Tensor, b, num_examples: int, *, noise: float = 0.01):
 
     The data lands on w's device; `noise` is the standard deviation of the label noise.
     """
+    _check_count("num_examples", num_examples, "synthetic_data")
     device = w.device if isinstance(w, Tensor) else None
     X = np.random.normal(0, 1, (num_examples, len(w)), device=device)
     y = np.dot(X, w) + b
@@ -48,6 +127,7 @@ def data_iter(batch_size: int, features: Tensor, labels: Tensor):
     It builds a Python list of every index and one small index array per batch. The last
     batch is short when `batch_size` does not divide the number of examples.
     """
+    _check_count("batch_size", batch_size, "data_iter")
     num_examples = len(features)
     indices = list(range(num_examples))
     # The examples are read at random, in no particular order
@@ -66,6 +146,7 @@ def fast_data_iter(batch_size: int, features: Tensor, labels: Tensor,
     GPU); each batch is one gather into a fresh contiguous array. The last batch is short
     when `batch_size` does not divide the number of examples, as in `data_iter`.
     """
+    _check_count("batch_size", batch_size, "fast_data_iter")
     X, y = features.data, labels.data
     n = len(X)
     if shuffle:
@@ -94,6 +175,7 @@ def sgd(params: list[Tensor], lr: float, batch_size: int) -> None:
     The loss is summed over the batch, so dividing by the batch size makes the step an average.
     Pass the actual length of a short last batch, `len(X)`, to average it correctly (exercise 7).
     """
+    _check_count("batch_size", batch_size, "sgd")
     for param in params:
         if param.grad is None:
             raise TypeError(f"a parameter of shape {param.shape} has no gradient: call "
@@ -156,12 +238,16 @@ class _Batches:
     is applied to the first array of each batch (Gluon's transform_first).
     """
 
-    def __init__(self, arrays, batch_size: int, shuffle: bool, transform=None):
+    def __init__(self, arrays, batch_size: int, shuffle: bool, transform=None, *,
+                 where: str = "load_array"):
+        _check_count("batch_size", batch_size, where)
         self.arrays = [a.data if isinstance(a, Tensor) else a for a in arrays]
         self.batch_size, self.shuffle, self.transform = batch_size, shuffle, transform
         self.num_examples = len(self.arrays[0])
         if any(len(a) != self.num_examples for a in self.arrays):
             raise ValueError(f"arrays of lengths {[len(a) for a in self.arrays]} do not pair up")
+        if self.num_examples == 0:
+            raise ValueError(f"{where}: the arrays hold no examples")
 
     def __len__(self) -> int:
         return math.ceil(self.num_examples / self.batch_size)
@@ -217,12 +303,16 @@ def __getattr__(name: str):
 
 
 def _ipython_display():
-    """IPython's display module inside a notebook, else None (a script shows plots itself)."""
+    """IPython's display module inside a notebook, else None (a script shows plots itself).
+
+    A notebook's shell has a kernel; a terminal IPython, or the bare shell that
+    matplotlib-inline makes on import, has none and shows no figures.
+    """
     try:
         from IPython import display, get_ipython
     except ImportError:
         return None
-    return display if get_ipython() is not None else None
+    return display if getattr(get_ipython(), "kernel", None) is not None else None
 
 
 def use_svg_display() -> None:
@@ -288,6 +378,8 @@ class Animator:
     """For plotting data in animation (the book's); every point is kept in X and Y.
 
     With plot=False, or without matplotlib, it only records: `drawing` says which.
+    `displayed` says whether anyone sees the plot as it grows (a notebook shows it); where
+    no one does (a script in a terminal), the training loops print a line instead.
     """
 
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
@@ -296,6 +388,7 @@ class Animator:
         self.X, self.Y, self.fmts = None, None, fmts
         plt = _pyplot(plot)
         self.drawing = plt is not None
+        self.displayed = self.drawing and _ipython_display() is not None
         if not self.drawing:
             return
         legend = [] if legend is None else legend
@@ -388,7 +481,21 @@ _SYNTHETIC = {
 
 
 class DownloadError(OSError):
-    """A data file that could not be downloaded, or whose SHA-1 checksum is not the expected."""
+    """A data file that could not be downloaded, or whose SHA-1 checksum is not the expected.
+
+    Besides its full message it keeps `path` (where the file belongs), `url` and `reason`
+    (why it could not be had, in a few words), for `brief`.
+    """
+
+    def __init__(self, message: str, path: str = "", url: str = "", reason: str = ""):
+        super().__init__(message)
+        self.path, self.url, self.reason = path, url, reason
+
+    def brief(self, instead: str) -> str:
+        """Two lines for a script to exit with: the file to place, and `instead` to run."""
+        return (f"error: {self.path} is needed and could not be downloaded ({self.reason}).\n"
+                f"Place it there by hand (from {self.url}), or run without a download: "
+                f"{instead}")
 
 
 def data_dir() -> str:
@@ -397,12 +504,34 @@ def data_dir() -> str:
         os.path.expanduser("~"), ".cache", "microgradnd")
 
 
+_READ_SIZE = 1 << 20     # bytes per read when hashing a file
+
+
 def _sha1(path: str) -> str:
     sha1 = hashlib.sha1()
     with open(path, "rb") as f:
-        while data := f.read(1 << 20):
+        while data := f.read(_READ_SIZE):
             sha1.update(data)
     return sha1.hexdigest()
+
+
+def _make_folders(folder: str) -> list[str]:
+    """os.makedirs(folder), returning the folders it created, outermost first."""
+    created, path = [], os.path.abspath(folder)
+    while not os.path.isdir(path):
+        created.append(path)
+        path = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    return created[::-1]
+
+
+def _remove_empty(folders: list[str]) -> None:
+    """Remove the `folders` a failed download created, innermost first, if still empty."""
+    for folder in reversed(folders):
+        try:
+            os.rmdir(folder)
+        except OSError:         # not empty (another download put a file there), or gone
+            return
 
 
 def _progress(done: int, total: int, width: int = 30) -> None:
@@ -423,7 +552,8 @@ def download(name: str, cache_dir: str | None = None) -> str:
     MICROGRADND_OFFLINE=1), DownloadError names the file to place by hand, its URL, and the
     synthetic stand-in.
     """
-    assert name in DATA_HUB, f"{name} does not exist in {DATA_HUB}"
+    if name not in DATA_HUB:
+        raise ValueError(f"download: no data set named {name!r}; DATA_HUB has {sorted(DATA_HUB)}")
     url, sha1_hash = DATA_HUB[name]
     cache_dir = data_dir() if cache_dir is None else cache_dir
     fname = os.path.join(cache_dir, url.split("/")[-1])
@@ -439,12 +569,14 @@ def download(name: str, cache_dir: str | None = None) -> str:
                f"the synthetic stand-in: {_SYNTHETIC.get(name, 'synthetic=True')}.")
     if os.environ.get("MICROGRADND_OFFLINE") == "1":
         raise DownloadError(f"{problem}, and MICROGRADND_OFFLINE=1 forbids downloading it. "
-                            f"{by_hand}")
-    os.makedirs(cache_dir, exist_ok=True)
+                            f"{by_hand}", fname, url, "MICROGRADND_OFFLINE=1")
+    created = _make_folders(cache_dir)
     print(f"Downloading {fname} from {url}...")
-    part = fname + ".part"
+    # A name of its own per download: two threads or processes fetching the same file never
+    # write to one file, and the complete, checked file appears at once by os.replace.
+    part = f"{fname}.{uuid.uuid4().hex[:12]}.part"
     try:
-        with urllib.request.urlopen(url, timeout=60) as src, open(part, "wb") as dst:
+        with urllib.request.urlopen(url, timeout=60) as src, open(part, "xb") as dst:
             total, done = int(src.headers.get("Content-Length") or 0), 0
             while chunk := src.read(1 << 16):
                 dst.write(chunk)
@@ -454,12 +586,16 @@ def download(name: str, cache_dir: str | None = None) -> str:
     except (urllib.error.URLError, OSError) as e:
         if os.path.exists(part):
             os.remove(part)
-        raise DownloadError(f"{problem}, and downloading it failed ({e}). {by_hand}") from e
+        _remove_empty(created)
+        raise DownloadError(f"{problem}, and downloading it failed ({e}). {by_hand}",
+                            fname, url, f"{getattr(e, 'reason', e)}") from e
     got = _sha1(part)
     if got != sha1_hash:
         os.remove(part)
+        _remove_empty(created)
         raise DownloadError(f"the file downloaded from {url} has SHA-1 {got}, not the expected "
-                            f"{sha1_hash}; it was not kept. {by_hand}")
+                            f"{sha1_hash}; it was not kept. {by_hand}",
+                            fname, url, f"the download's SHA-1 is {got}, not {sha1_hash}")
     os.replace(part, fname)
     return fname
 
@@ -467,17 +603,33 @@ def download(name: str, cache_dir: str | None = None) -> str:
 # ---- 3.5 Fashion-MNIST ----
 
 
-def _read_idx(path: str) -> numpy.ndarray:
-    """A gzipped IDX file of unsigned bytes: magic 0 0 8 ndim, big-endian sizes, the bytes."""
-    with gzip.open(path, "rb") as f:
-        raw = f.read()
+def _read_idx(path: str, shape_wanted: tuple, what: str) -> numpy.ndarray:
+    """A gzipped IDX file of unsigned bytes: magic 0 0 8 ndim, big-endian sizes, the bytes.
+
+    `shape_wanted` is the shape the loader expects, None where any size goes (the number of
+    examples): a file of another shape, or a broken one, is a ValueError naming the file.
+    """
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:     # not gzip, or cut short
+        raise ValueError(f"{path} is not a complete gzip file ({e}); delete it and download "
+                         "it again") from e
     if len(raw) < 4 or raw[:3] != b"\x00\x00\x08":
         raise ValueError(f"{path} is not an IDX file of unsigned bytes (magic {raw[:4]!r})")
     ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim:
+        raise ValueError(f"{path} has a truncated IDX header: {ndim} sizes need "
+                         f"{4 + 4 * ndim} bytes, the file holds {len(raw)}")
     shape = tuple(int(d) for d in numpy.frombuffer(raw, ">u4", count=ndim, offset=4))
     data = numpy.frombuffer(raw, numpy.uint8, offset=4 + 4 * ndim)
     if data.size != math.prod(shape):
         raise ValueError(f"{path} holds {data.size} bytes of data; its header says {shape}")
+    if len(shape) != len(shape_wanted) or any(
+            want is not None and got != want for got, want in zip(shape, shape_wanted)):
+        wanted = "(" + ", ".join("n" if d is None else str(d) for d in shape_wanted) + \
+            ("," if len(shape_wanted) == 1 else "") + ")"
+        raise ValueError(f"{path} holds an array of shape {shape}; {what} are {wanted}")
     return data.reshape(shape)
 
 
@@ -489,10 +641,14 @@ def read_fashion_mnist(train: bool = True, *,
     """
     part = "train" if train else "test"
     folder = os.path.join(data_dir(), name.replace("_", "-"))
-    images = _read_idx(download(f"{name}_{part}_images", folder))
-    labels = _read_idx(download(f"{name}_{part}_labels", folder)).astype(numpy.int32)
+    images_path = download(f"{name}_{part}_images", folder)
+    labels_path = download(f"{name}_{part}_labels", folder)
+    what = "MNIST" if name == "mnist" else "Fashion-MNIST"
+    images = _read_idx(images_path, (None, 28, 28), f"{what}'s images")
+    labels = _read_idx(labels_path, (None,), f"{what}'s labels").astype(numpy.int32)
     if len(images) != len(labels):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels in the {part} set")
+        raise ValueError(f"{len(images)} images in {images_path} but {len(labels)} labels in "
+                         f"{labels_path}: the {part} set's files do not pair up")
     return images, labels
 
 
@@ -504,6 +660,8 @@ def synthetic_fashion_mnist(num_train: int = 6000, num_test: int = 1000, seed: i
     set, about half the pixels are dark and the mean pixel is about 0.28: a set bright
     everywhere makes the book's learning rates (0.5 in §4.6) diverge on it.
     """
+    _check_count("num_train", num_train, "synthetic_fashion_mnist")
+    _check_count("num_test", num_test, "synthetic_fashion_mnist")
     rng = numpy.random.default_rng(seed)
     shapes = rng.uniform(0, 1, (10, 7, 7)) < 0.5
     templates = numpy.kron(shapes * rng.uniform(0.5, 1, (10, 7, 7)), numpy.ones((4, 4)))
@@ -547,6 +705,7 @@ def get_fashion_mnist_labels(labels) -> list[str]:
     """Return text labels for the Fashion-MNIST dataset."""
     text_labels = ["t-shirt", "trouser", "pullover", "dress", "coat",
                    "sandal", "shirt", "sneaker", "bag", "ankle boot"]
+    _check_labels(labels, len(text_labels), "get_fashion_mnist_labels")
     return [text_labels[int(i)] for i in labels]
 
 
@@ -557,6 +716,11 @@ def load_data_fashion_mnist(batch_size: int, resize=None, *, synthetic: bool = F
     y int32 labels, as Gluon's FashionMNIST with ToTensor gives them; train is reshuffled at
     each pass. synthetic=True uses synthetic_fashion_mnist() and downloads nothing.
     """
+    where = "load_data_fashion_mnist"
+    _check_count("batch_size", batch_size, where)
+    if resize is not None:
+        for size in resize if isinstance(resize, (tuple, list)) else (resize,):
+            _check_count("resize", size, where)
     if synthetic:
         train, test = synthetic_fashion_mnist()
     else:
@@ -564,10 +728,11 @@ def load_data_fashion_mnist(batch_size: int, resize=None, *, synthetic: bool = F
             train, test = read_fashion_mnist(True), read_fashion_mnist(False)
         except DownloadError as e:
             raise DownloadError(f"{e} (Fashion-MNIST: load_data_fashion_mnist(..., "
-                                "synthetic=True) needs no download)") from e
+                                "synthetic=True) needs no download)", e.path, e.url,
+                                e.reason) from e
     transform = _to_tensor(resize)
-    return (_Batches(train, batch_size, shuffle=True, transform=transform),
-            _Batches(test, batch_size, shuffle=False, transform=transform))
+    return (_Batches(train, batch_size, shuffle=True, transform=transform, where=where),
+            _Batches(test, batch_size, shuffle=False, transform=transform, where=where))
 
 
 # ---- 3.6 softmax regression from scratch: training and evaluating ----
@@ -611,26 +776,33 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs: int, updater, *,
               plot: bool | None = None):
     """Train a model (defined in Chapter 3); return (train loss, train acc, test acc).
 
-    The book plots the three curves; without a plot each epoch prints them in one line. The
-    book's closing asserts (loss < 0.5, accuracies > 0.7) are left out: they hold for its
-    settings only.
+    The book plots the three curves. Where no notebook shows the plot (a script, or
+    plot=False), each epoch prints them in one line with the time left. The book's closing
+    asserts (loss < 0.5, accuracies > 0.7) are left out: they hold for its settings only.
     """
+    _check_count("num_epochs", num_epochs, "train_ch3")
     animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.9],
                         legend=["train loss", "train acc", "test acc"], plot=plot)
+    clock = EpochClock(num_epochs)
     for epoch in range(num_epochs):
         train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
         test_acc = evaluate_accuracy(net, test_iter)
         animator.add(epoch + 1, train_metrics + (test_acc,))
-        if not animator.drawing:
+        if not animator.displayed:
             print(f"epoch {epoch + 1}, loss {train_metrics[0]:.3f}, "
-                  f"train acc {train_metrics[1]:.3f}, test acc {test_acc:.3f}")
+                  f"train acc {train_metrics[1]:.3f}, test acc {test_acc:.3f}, "
+                  f"{clock.left(epoch + 1)}", flush=True)
     train_loss, train_acc = train_metrics
     return train_loss, train_acc, test_acc
 
 
 def predict_ch3(net, test_iter, n: int = 6, *, plot: bool | None = None) -> list[str]:
     """Predict labels (defined in Chapter 3); show the first n images, return their titles."""
+    _check_count("n", n, "predict_ch3")
     X, y = next(iter(test_iter))
+    if n > len(X):
+        raise ValueError(f"predict_ch3: n={n} images asked for, but a batch of test_iter "
+                         f"holds {len(X)}: use n <= {len(X)}")
     trues = get_fashion_mnist_labels(y)
     preds = get_fashion_mnist_labels(net(X).argmax(axis=1))
     titles = [true + "\n" + pred for true, pred in zip(trues, preds)]
@@ -690,6 +862,7 @@ def synthetic_time_machine(num_lines: int = 3000, seed: int = 0) -> list[str]:
     words = ("the time traveller said and of a to in was it that i had my you we as machine "
              "fourth dimension quick brown fox jumps over lazy dog very judge zero box queer "
              "psychologist medical man provincial mayor filby weena morlocks eloi").split()
+    _check_count("num_lines", num_lines, "synthetic_time_machine")
     rng = random.Random(seed)
     weights = [1 / (rank + 1) for rank in range(len(words))]       # Zipf-like frequencies
     return [" ".join(rng.choices(words, weights, k=rng.randint(4, 12))) + "\n"
@@ -701,8 +874,13 @@ def read_time_machine(*, synthetic: bool = False) -> list[str]:
     if synthetic:
         lines = synthetic_time_machine()
     else:
-        with open(download("time_machine"), encoding="utf-8") as f:
-            lines = f.readlines()
+        path = download("time_machine")
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = f.readlines()
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{path} is not UTF-8 text ({e}); delete it and download it "
+                             "again") from e
     return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in lines]
 
 
@@ -786,6 +964,9 @@ def load_corpus_time_machine(max_tokens: int = -1, *, synthetic: bool = False):
 
 def seq_data_iter_random(corpus, batch_size: int, num_steps: int):
     """Generate a minibatch of subsequences using random sampling."""
+    _check_count("batch_size", batch_size, "seq_data_iter_random")
+    _check_count("num_steps", num_steps, "seq_data_iter_random")
+    whole = corpus
     # Start with a random offset (inclusive of `num_steps - 1`) to partition a sequence
     corpus = corpus[random.randint(0, num_steps - 1):]
     # Subtract 1 since we need to account for labels
@@ -801,6 +982,8 @@ def seq_data_iter_random(corpus, batch_size: int, num_steps: int):
         return corpus[pos: pos + num_steps]
 
     num_batches = num_subseqs // batch_size
+    if num_batches == 0:
+        _too_short(whole, batch_size, num_steps, "seq_data_iter_random")
     for i in range(0, batch_size * num_batches, batch_size):
         # Here, `initial_indices` contains randomized starting indices for subsequences
         initial_indices_per_batch = initial_indices[i: i + batch_size]
@@ -811,9 +994,13 @@ def seq_data_iter_random(corpus, batch_size: int, num_steps: int):
 
 def seq_data_iter_sequential(corpus, batch_size: int, num_steps: int):
     """Generate a minibatch of subsequences using sequential partitioning."""
+    _check_count("batch_size", batch_size, "seq_data_iter_sequential")
+    _check_count("num_steps", num_steps, "seq_data_iter_sequential")
     # Start with a random offset to partition a sequence
     offset = random.randint(0, num_steps)
     num_tokens = ((len(corpus) - offset - 1) // batch_size) * batch_size
+    if num_tokens < batch_size * num_steps:
+        _too_short(corpus, batch_size, num_steps, "seq_data_iter_sequential")
     Xs = np.array(corpus[offset: offset + num_tokens])
     Ys = np.array(corpus[offset + 1: offset + 1 + num_tokens])
     Xs, Ys = Xs.reshape(batch_size, -1), Ys.reshape(batch_size, -1)
@@ -824,17 +1011,29 @@ def seq_data_iter_sequential(corpus, batch_size: int, num_steps: int):
         yield X, Y
 
 
+def _too_short(corpus, batch_size: int, num_steps: int, where: str):
+    raise ValueError(f"{where}: a corpus of {len(corpus)} tokens is too short for one "
+                     f"minibatch of batch_size={batch_size} x num_steps={num_steps} (it needs "
+                     f"at least {(batch_size + 1) * num_steps + 1} tokens): use a smaller "
+                     "batch_size or num_steps, or more text (max_tokens)")
+
+
 class SeqDataLoader:
     """An iterator to load sequence data."""
 
     def __init__(self, batch_size: int, num_steps: int, use_random_iter: bool, max_tokens: int,
                  *, synthetic: bool = False):
+        _check_count("batch_size", batch_size, "load_data_time_machine")
+        _check_count("num_steps", num_steps, "load_data_time_machine")
         if use_random_iter:
             self.data_iter_fn = seq_data_iter_random
         else:
             self.data_iter_fn = seq_data_iter_sequential
         self.corpus, self.vocab = load_corpus_time_machine(max_tokens, synthetic=synthetic)
         self.batch_size, self.num_steps = batch_size, num_steps
+        # enough for a batch at any of the samplers' random offsets (up to num_steps)
+        if len(self.corpus) < (batch_size + 1) * num_steps + 1:
+            _too_short(self.corpus, batch_size, num_steps, "load_data_time_machine")
 
     def __iter__(self):
         return self.data_iter_fn(self.corpus, self.batch_size, self.num_steps)
@@ -856,7 +1055,12 @@ def load_data_time_machine(batch_size: int, num_steps: int, use_random_iter: boo
 
 
 def softmax_cross_entropy(y_hat: Tensor, y: Tensor) -> Tensor:
-    """Per-example -log softmax(y_hat)[y]: Gluon's SoftmaxCrossEntropyLoss (sparse labels)."""
+    """Per-example -log softmax(y_hat)[y]: Gluon's SoftmaxCrossEntropyLoss (sparse labels).
+
+    A label outside 0..C-1 (C = y_hat.shape[-1]) is a ValueError; MXNet's pick clips it to
+    the nearest class and returns a finite loss for a wrong label.
+    """
+    _check_labels(y, y_hat.shape[-1], "softmax_cross_entropy")
     return -npx.pick(npx.log_softmax(y_hat), y)
 
 
@@ -880,6 +1084,9 @@ class RNNModelScratch:
 
 def predict_ch8(prefix: str, num_preds: int, net, vocab: Vocab, device) -> str:
     """Generate new characters following the `prefix`."""
+    if not prefix:
+        raise ValueError("predict_ch8: prefix must hold at least one character, got ''")
+    _check_count("num_preds", num_preds, "predict_ch8", minimum=0)
     state = net.begin_state(batch_size=1, ctx=device)
     outputs = [vocab[prefix[0]]]
 
@@ -900,6 +1107,8 @@ def grad_clipping(net, theta: float) -> None:
 
     `net` is a scratch model (its `.params`) or a list of parameters.
     """
+    if not theta > 0:
+        raise ValueError(f"grad_clipping: theta must be a positive number, got {theta!r}")
     params = net.params if hasattr(net, "params") else net
     norm = math.sqrt(sum(float((p.grad ** 2).sum()) for p in params))
     if norm > theta:
@@ -936,9 +1145,11 @@ def train_ch8(net, train_iter, vocab: Vocab, lr: float, num_epochs: int, device,
     """Train a model (defined in Chapter 8); return the last (perplexity, tokens/sec).
 
     The loss is Gluon's SoftmaxCrossEntropyLoss (softmax_cross_entropy here) and the updater
-    is sgd on the scratch model's params. Without a plot, every 10th epoch prints its
-    perplexity.
+    is sgd on the scratch model's params. Where no notebook shows the plot (a script, or
+    plot=False), the first epoch prints how long the run will take, and every 10th epoch its
+    perplexity and the time left.
     """
+    _check_count("num_epochs", num_epochs, "train_ch8")
     loss = softmax_cross_entropy
     animator = Animator(xlabel="epoch", ylabel="perplexity", legend=["train"],
                         xlim=[10, num_epochs], plot=plot)
@@ -950,12 +1161,16 @@ def train_ch8(net, train_iter, vocab: Vocab, lr: float, num_epochs: int, device,
         return predict_ch8(prefix, 50, net, vocab, device)
 
     # Train and predict
+    clock = EpochClock(num_epochs)
     for epoch in range(num_epochs):
         ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter)
+        if epoch == 0 and not animator.displayed:
+            print(clock.first_epoch(), flush=True)
         if (epoch + 1) % 10 == 0:
             animator.add(epoch + 1, [ppl])
-            if not animator.drawing:
-                print(f"epoch {epoch + 1}, perplexity {ppl:.1f}")
+            if not animator.displayed:
+                print(f"epoch {epoch + 1}, perplexity {ppl:.1f}, {clock.left(epoch + 1)}",
+                      flush=True)
     print(f"perplexity {ppl:.1f}, {speed:.1f} tokens/sec on {str(device)}")
     print(predict("time traveller"))
     print(predict("traveller"))
@@ -967,6 +1182,7 @@ def train_ch8(net, train_iter, vocab: Vocab, lr: float, num_epochs: int, device,
 
 def train_2d(trainer, steps: int = 20, f_grad=None):
     """Optimize a 2D objective function with a customized trainer."""
+    _check_count("steps", steps, "train_2d", minimum=0)
     # `s1` and `s2` are internal state variables that will be used later
     x1, x2, s1, s2 = -5, -2, 0, 0
     results = [(x1, x2)]
@@ -996,6 +1212,7 @@ def show_trace_2d(f, results, *, plot: bool | None = None) -> None:
 def synthetic_airfoil(num_examples: int = 1503, seed: int = 0) -> Tensor:
     """A float32 (num_examples, 6) table shaped as the airfoil data: 5 features, then a target
     linear in them plus noise (no download)."""
+    _check_count("num_examples", num_examples, "synthetic_airfoil", minimum=2)
     rng = numpy.random.default_rng(seed)
     features = rng.normal(0, 1, (num_examples, 5)) * [3000, 5, 0.1, 50, 0.01] + \
         [3000, 7, 0.14, 50, 0.01]
@@ -1006,21 +1223,51 @@ def synthetic_airfoil(num_examples: int = 1503, seed: int = 0) -> Tensor:
 
 def get_data_ch11(batch_size: int = 10, n: int = 1500, *, synthetic: bool = False):
     """The airfoil self-noise data, standardized: (minibatch iterator, number of features)."""
+    _check_count("batch_size", batch_size, "get_data_ch11")
+    _check_count("n", n, "get_data_ch11")
     if synthetic:
         data = synthetic_airfoil()
     else:
-        data = np.genfromtxt(download("airfoil"), dtype=np.float32, delimiter="\t")
+        path = download("airfoil")
+        data = np.genfromtxt(path, dtype=np.float32, delimiter="\t")
+        unreadable = bool(numpy.isnan(data.numpy()).any())    # genfromtxt's NaN for text
+        if data.ndim != 2 or data.shape[1] != 6 or unreadable:
+            raise ValueError(f"{path} is not the airfoil table: it reads as shape {data.shape}"
+                             f"{' with unreadable (NaN) entries' if unreadable else ''}; the "
+                             "file has 1503 rows of 6 tab-separated numbers")
+    if n > len(data):
+        raise ValueError(f"get_data_ch11: n={n} examples asked for, but the airfoil data has "
+                         f"{len(data)} rows: use n <= {len(data)}")
     data = (data - data.mean(axis=0)) / data.std(axis=0)
     data_iter = load_array((data[:n, :-1], data[:n, -1]), batch_size, is_train=True)
     return data_iter, data.shape[1] - 1
 
 
+def _too_few_for_ch11(seen: int):
+    raise ValueError(f"train_ch11 records the loss every 200 examples, but data_iter gives "
+                     f"{seen} examples in all (num_epochs passes): use more examples or more "
+                     "epochs")
+
+
+def _never_recorded_ch11(seen: int, batch_size: int):
+    raise ValueError(f"train_ch11 records the loss each time the count of examples seen is a "
+                     f"multiple of 200; {seen} examples in batches of {batch_size} never made "
+                     "one: use more examples or epochs, or a batch size that divides 200")
+
+
 def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim: int,
-               num_epochs: int = 2, *, plot: bool | None = None):
+               num_epochs: int = 2, *, plot: bool | None = None, progress: bool = True):
     """Train linear regression with `trainer_fn`; return (cumulative times, losses).
 
-    The loss on the whole data set is recorded every 200 examples, as the book plots it.
+    The loss on the whole data set is recorded every 200 examples, as the book plots it, so
+    the run needs at least 200 examples in all (num_epochs passes over data_iter). Where no
+    notebook shows the plot, each epoch prints its last recorded loss and the time left
+    (progress=False leaves only the book's closing line).
     """
+    _check_count("num_epochs", num_epochs, "train_ch11")
+    total = getattr(data_iter, "num_examples", None)
+    if total is not None and total * num_epochs < 200:
+        _too_few_for_ch11(total * num_epochs)
     # Initialization
     w = np.random.normal(scale=0.01, size=(feature_dim, 1))
     b = np.zeros(1)
@@ -1030,8 +1277,8 @@ def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim: int,
     # Train
     animator = Animator(xlabel="epoch", ylabel="loss", xlim=[0, num_epochs], ylim=[0.22, 0.35],
                         plot=plot)
-    n, timer = 0, Timer()
-    for _ in range(num_epochs):
+    n, timer, clock = 0, Timer(), EpochClock(num_epochs)
+    for epoch in range(num_epochs):
         for X, y in data_iter:
             with autograd.record():
                 l = loss(net(X), y).mean()  # noqa: E741 - the book's name
@@ -1043,6 +1290,11 @@ def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim: int,
                 animator.add(n / X.shape[0] / len(data_iter),
                              (evaluate_loss(net, data_iter, loss),))
                 timer.start()
+        if progress and not animator.displayed and animator.Y:
+            print(f"epoch {epoch + 1}, loss {animator.Y[0][-1]:.3f}, {clock.left(epoch + 1)}",
+                  flush=True)
+    if not animator.Y:      # the count of examples never hit a multiple of 200
+        _never_recorded_ch11(n, X.shape[0])
     print(f"loss: {animator.Y[0][-1]:.3f}, {timer.avg():.3f} sec/epoch")
     return timer.cumsum(), animator.Y[0]
 

@@ -123,10 +123,11 @@ class BackwardTrace(list):
                 text = f"-> {_input_label(x, index_of)} {shape_text(gx.shape)}"
                 if values:
                     text += " " + format_values(gx.data)
-                if x.shape != gx.shape:     # backward sums a broadcast gradient back down
-                    text += f" summed to {shape_text(x.shape)}"
+                shape = x.shape if isinstance(x, Tensor) else numpy.shape(x)    # or a scalar
+                if shape != gx.shape:       # backward sums a broadcast gradient back down
+                    text += f" summed to {shape_text(shape)}"
                     if values:
-                        summed = backend.sum_to(backend.to_host(gx.data), x.shape)
+                        summed = backend.sum_to(backend.to_host(gx.data), shape)
                         text += " " + format_values(summed)
                 outs.append(text)
             rows.append((str(k), "-" if at is None else f"%{at}", node.name, grad_in,

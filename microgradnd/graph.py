@@ -23,14 +23,27 @@ state = _State()
 _seq = itertools.count()    # creation order of nodes: a later node never feeds an earlier one
 
 
+# ---- what a Tensor carries (core.py defines it; the code on this path reads these fields) ----
+# t.data    its array (NumPy or CuPy)
+# t.grad    the gradient backward stored for a variable, a Tensor (else None)
+# t._node   the Node (below) of the op that computed t while recording; None for a leaf
+# t._req    a variable's grad_req, 'write' or 'add' (attach_grad); None: not a variable
+# t._vc     its version counter: t._vc[0] counts the in-place changes of t's memory. Tensors
+#           that alias one memory (views, detach()) share one list [n]; until its first change
+#           or alias a tensor holds the shared read-only tuple (0,), so making one allocates none.
+
+
 # ---- what one recorded op leaves behind ----
 
 
 class Node:
     """One recorded operation: what ran, on which inputs, and what backward needs from it.
 
-    The node holds its inputs (so backward can use them) but never its output, so dropping
-    the output tensor frees the whole graph behind it: there is no reference cycle.
+    The node holds its inputs (so backward can use them) but never its output: there is no
+    reference cycle, so dropping the output tensor frees the graph behind it, once the Tape
+    of its record() block is gone too. A tape holds every node recorded in its block, and
+    so their inputs until backward frees them: `with autograd.record() as tape:` keeps the
+    intermediates alive while `tape` is referenced (`with autograd.record():` keeps nothing).
     """
 
     __slots__ = ("op", "inputs", "args", "requires_grad", "versions", "seq", "out_shape",

@@ -1,13 +1,15 @@
 """MXNet's `npx` namespace as the book's chapters use it: `from microgradnd import npx`.
 
-Activations, softmax, `one_hot`, `pick`, and the devices `cpu()`/`gpu(i)`. The maths is composed
-from the engine's differentiable ops; no backward rule lives here. Devices are the strings
-backend.py understands ('cpu', 'cuda:N'), printed as MXNet prints its Contexts.
+Activations, softmax, convolution, pooling, batch_dot, sequence_mask, `one_hot`, `pick`, and
+the devices `cpu()`/`gpu(i)`. The maths is composed from the engine's differentiable ops; no
+backward rule lives here. Devices are the strings backend.py understands ('cpu', 'cuda:N'),
+printed as MXNet prints its Contexts.
 """
 from __future__ import annotations
 
 from . import backend, np, ops
 from .core import Tensor, _wrap, as_tensor
+from .errors import ShapeError
 
 # ---- activations and normalizations (differentiable) ----
 
@@ -41,6 +43,121 @@ def log_softmax(data, axis: int = -1) -> Tensor:
     """x - log(sum(exp(x))) along `axis`, computed without overflow (MXNet's npx.log_softmax)."""
     s = _shifted(as_tensor(data), axis)
     return s - s.exp().sum(axis=axis, keepdims=True).log()
+
+
+# ---- convolution, pooling, batched products, masks (differentiable) ----
+
+
+def _shape_arg(v, default):
+    """MXNet's Shape argument: () or None means the default for every axis."""
+    return default if v is None or (not isinstance(v, int) and len(v) == 0) else v
+
+
+def _two_d(kernel, layout, what: str) -> None:
+    if layout not in (None, "NCHW"):
+        raise ValueError(f"{what}: only the NCHW layout is supported, not {layout!r}")
+    if kernel is not None and (isinstance(kernel, int) or len(kernel) != 2):
+        raise ValueError(f"{what}: kernel={kernel!r}; only 2-D kernels (rows, columns) of "
+                         "NCHW images are supported")
+
+
+def convolution(data=None, weight=None, bias=None, kernel=None, stride=None, dilate=None,
+                pad=None, num_filter=None, num_group: int = 1, workspace: int = 1024,
+                no_bias: bool = False, cudnn_tune=None, cudnn_off: bool = False,
+                layout=None) -> Tensor:
+    """MXNet's npx.convolution for 2-D NCHW images (ops.conv2d underneath).
+
+    data (N, C, H, W), weight (num_filter, C / num_group, kh, kw), bias (num_filter,);
+    stride, dilate and pad default to 1, 1 and 0; workspace and the cuDNN knobs are accepted
+    and ignored.
+    """
+    data, weight = as_tensor(data), as_tensor(weight)
+    _two_d(kernel, layout, "convolution")
+    if kernel is None or tuple(kernel) != tuple(weight.shape[2:]):
+        raise ShapeError(f"convolution: kernel={kernel!r} but the weight has shape "
+                         f"{weight.shape}, whose last two axes are the kernel: pass "
+                         f"kernel={tuple(weight.shape[2:])}")
+    if num_filter is None or num_filter != weight.shape[0]:
+        raise ShapeError(f"convolution: num_filter={num_filter!r} but the weight has "
+                         f"{weight.shape[0]} filters (its first axis)")
+    bias = None if no_bias or bias is None else as_tensor(bias, like=data)
+    return ops.conv2d(data, weight, bias, _shape_arg(stride, 1), _shape_arg(pad, 0),
+                      _shape_arg(dilate, 1), num_group)
+
+
+def pooling(data=None, kernel=None, pool_type: str = "max", global_pool: bool = False,
+            cudnn_off: bool = False, pooling_convention: str = "valid", stride=None, pad=None,
+            p_value=None, count_include_pad=None, layout=None) -> Tensor:
+    """MXNet's npx.pooling for 2-D NCHW images: 'max', 'avg' or 'sum' over each window.
+
+    As in MXNet, stride defaults to 1 (not to the kernel) and pad to 0; global_pool takes the
+    whole image as the window; average pooling counts the padding unless
+    count_include_pad=False. Only the 'valid' convention (windows wholly inside the padded
+    image) is supported; 'lp' pooling is not.
+    """
+    data = as_tensor(data)
+    _two_d(None if global_pool else kernel, layout, "pooling")
+    if pooling_convention != "valid":
+        raise ValueError(f"pooling: pooling_convention={pooling_convention!r} is not "
+                         "supported, only 'valid'; pad the input to get 'full' windows")
+    if global_pool:
+        kernel, stride, pad = data.shape[2:], 1, 0
+    elif kernel is None:
+        raise ValueError("pooling: kernel is required unless global_pool=True")
+    stride, pad = _shape_arg(stride, 1), _shape_arg(pad, 0)
+    if pool_type == "max":
+        return ops.max_pool2d(data, kernel, stride, pad)
+    if pool_type in ("avg", "sum"):
+        out = ops.avg_pool2d(data, kernel, stride, pad,
+                             count_include_pad in (None, True) or pool_type == "sum")
+        return out * (kernel[0] * kernel[1]) if pool_type == "sum" else out
+    raise ValueError(f"pooling: pool_type must be 'max', 'avg' or 'sum', not {pool_type!r}")
+
+
+def batch_dot(lhs, rhs, transpose_a: bool = False, transpose_b: bool = False,
+              forward_stype=None) -> Tensor:
+    """MXNet's npx.batch_dot: out[b] = op(lhs[b]) @ op(rhs[b]), op transposing when asked.
+
+    Both operands have the same batch axes (no broadcasting, as in MXNet) and at least 3 axes.
+    """
+    lhs, rhs = as_tensor(lhs), as_tensor(rhs, like=lhs if isinstance(rhs, Tensor) else None)
+    if lhs.ndim < 3 or rhs.ndim < 3 or lhs.shape[:-2] != rhs.shape[:-2]:
+        raise ShapeError(f"batch_dot: shapes {lhs.shape} and {rhs.shape}: both need at least "
+                         "3 axes and the same batch axes (all but the last two)")
+    if transpose_a:
+        lhs = ops.swap_last(lhs)
+    if transpose_b:
+        rhs = ops.swap_last(rhs)
+    return ops.matmul(lhs, rhs)
+
+
+def sequence_mask(data, sequence_length=None, use_sequence_length: bool = False,
+                  value: float = 0.0, axis: int = 0) -> Tensor:
+    """MXNet's npx.sequence_mask: steps at or past each sequence's length become `value`.
+
+    `axis` (0 or 1) is the time axis and the other of the first two the batch axis;
+    sequence_length holds one length per batch entry. Differentiable with respect to data
+    (masked steps get gradient 0), not to the lengths. Without use_sequence_length, data is
+    returned as it is.
+    """
+    data = as_tensor(data)
+    if not use_sequence_length:
+        return data
+    if axis not in (0, 1) or data.ndim < 2:
+        raise ValueError(f"sequence_mask: axis must be 0 or 1 of data with at least 2 axes, "
+                         f"got axis={axis} and shape {data.shape}")
+    if sequence_length is None:
+        raise ValueError("sequence_mask: use_sequence_length=True needs sequence_length")
+    lengths = backend.to_device(as_tensor(sequence_length).data, data.device)
+    batch = data.shape[1 - axis]
+    if lengths.shape != (batch,):
+        raise ShapeError(f"sequence_mask: sequence_length of shape {lengths.shape} for data of "
+                         f"shape {data.shape} with axis={axis}: it needs one length per "
+                         f"batch entry, shape ({batch},)")
+    steps = data.xp.arange(data.shape[axis])
+    keep = steps[:, None] < lengths[None, :] if axis == 0 else steps[None, :] < lengths[:, None]
+    keep = keep.reshape(keep.shape + (1,) * (data.ndim - 2))
+    return ops.where(keep, data, value)
 
 
 # ---- indexing ----

@@ -47,6 +47,13 @@ def pytest_addoption(parser):
              "sign. Tests not run per op are kept. Repeatable.")
 
 
+def pytest_terminal_summary(terminalreporter, config):
+    if config.getoption("--op") and not FAKE_CUPY and not mg.cuda_is_available():
+        terminalreporter.write_line(
+            "--op without MICROGRADND_FAKE_CUPY=1: the CUDA cases were skipped; set it to run "
+            "them on the CuPy stand-in (tests/fake_cupy.py)")
+
+
 def _op_name(item):
     """The op name of a test run once per op-table row (`row`) or declaration (`d`), or None."""
     params = getattr(getattr(item, "callspec", None), "params", {})

@@ -776,6 +776,21 @@ cuda.get_current_stream = lambda device=None: Stream.null
 cuda.get_elapsed_time = lambda start, end: (end.t - start.t) * 1e3
 
 
+# ---- cupy.lib.stride_tricks ----
+
+
+def _as_strided(x, shape=None, strides=None):
+    """cupy.lib.stride_tricks.as_strided: a view of a GPU array's memory (refuses host data)."""
+    if not isinstance(x, ndarray):
+        raise TypeError(f"Unsupported type {type(x)}")
+    return _wrap(numpy.lib.stride_tricks.as_strided(_unwrap(x), shape, strides))
+
+
+lib = types.ModuleType("cupy.lib")
+lib.stride_tricks = types.ModuleType("cupy.lib.stride_tricks")
+lib.stride_tricks.as_strided = _as_strided
+
+
 # ---- cupyx ----
 
 cupyx = types.ModuleType("cupyx")
@@ -837,7 +852,8 @@ def install() -> None:
     """Make `import cupy` and `import cupyx` give the fake, here and in child processes."""
     me = sys.modules[__name__]
     sys.modules.update({"cupy": me, "cupy.random": random, "cupy.cuda": cuda,
-                        "cupy.cuda.runtime": runtime, "cupyx": cupyx})
+                        "cupy.cuda.runtime": runtime, "cupyx": cupyx, "cupy.lib": lib,
+                        "cupy.lib.stride_tricks": lib.stride_tricks})
     if "MICROGRADND_FAKE_CUPY_SHIMS" not in os.environ:
         # Subprocesses (the examples' smoke tests) find shim modules that load this file.
         shims = tempfile.mkdtemp(prefix="fake_cupy_")

@@ -35,8 +35,10 @@ def run(script: str, *flags: str, path: str = "") -> str:
 
 
 def epochs(out: str) -> list[tuple[float, float, float]]:
-    """(loss, train acc, test acc) of each `epoch N, loss X, train acc Y, test acc Z` line."""
-    found = re.findall(r"^epoch \d+, loss (\S+), train acc (\S+), test acc (\S+)$", out, re.M)
+    """(loss, train acc, test acc) of each `epoch N, loss X, train acc Y, test acc Z, ...` line
+    (it ends with the time per epoch and the time left)."""
+    found = re.findall(r"^epoch \d+, loss ([\d.]+), train acc ([\d.]+), test acc ([\d.]+), "
+                       r"\S+ s/epoch, .* left$", out, re.M)
     assert found, out
     return [tuple(map(float, m)) for m in found]
 
@@ -72,7 +74,10 @@ def test_dropout_layer_prints_the_books_three_cases():
 def test_char_rnn_perplexity_falls(cell):
     out = run("rnn.py", "--synthetic", "--cell", cell, "--epochs", "10", "--report", "2",
               "--hiddens", "64")
-    ppl = [float(x) for x in re.findall(r"^epoch \d+, perplexity (\S+)$", out, re.M)]
+    assert re.search(r"^epoch 1 took \S+ s: 10 epochs take about .*\(--epochs N for fewer\)$",
+                     out, re.M)
+    ppl = [float(x) for x in re.findall(r"^epoch \d+, perplexity ([\d.]+), \S+ s/epoch, .* left$",
+                                        out, re.M)]
     assert len(ppl) == 5 and ppl[-1] < ppl[0]
     assert re.search(r"^perplexity \S+, \S+ tokens/sec on cpu\(0\)$", out, re.M)
     assert re.search(r"^time traveller.{50}$", out, re.M)

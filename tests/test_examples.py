@@ -139,3 +139,18 @@ def test_exercises_doc_shows_what_its_code_prints():
         with contextlib.redirect_stdout(out):
             exec(compile(code, "docs/exercises.md", "exec"), namespace)
         assert out.getvalue() == shown
+
+
+def test_lenet_trains_well_above_chance_on_one_device_and_on_two_cpu_contexts():
+    flags = ("--synthetic", "--epochs", "1", "--max-batches", "20", "--batch-size", "64")
+    one = run("lenet.py", *flags)
+    loss, train_acc, test_acc = floats(r"^epoch 1, loss (\S+), train acc (\S+), test acc (\S+),",
+                                       one)
+    assert test_acc > 0.5 and train_acc > 0.5 and loss < 2.0     # chance is 0.1, log 10 = 2.3
+    assert "on [cpu(0)]" in one
+    two = run("lenet.py", *flags, "--devices", "2")
+    assert "on [cpu(0), cpu(1)]" in two
+    # the same steps (the split batch's gradients sum to the whole batch's): the same training,
+    # up to float32 rounding in a different order
+    loss2, _, test_acc2 = floats(r"^epoch 1, loss (\S+), train acc (\S+), test acc (\S+),", two)
+    assert abs(loss2 - loss) < 0.05 * loss and test_acc2 > 0.5

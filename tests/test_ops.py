@@ -10,6 +10,7 @@ rows, on the CPU and on the CuPy stand-in, in seconds:
 
 (`--op` selects by exact name, see conftest.py; `-k sin` would also select sinh and sign.)
 """
+import itertools
 from dataclasses import dataclass, field
 
 import numpy
@@ -35,6 +36,54 @@ class Row:
 
 def _idx(*parts):
     return parts if len(parts) > 1 else parts[0]
+
+
+def ref_conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution by its definition, one output pixel at a time (slow, but independent)."""
+    s, d = stride, dilation
+    x = numpy.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    oh, ow = (h - d * (kh - 1) - 1) // s + 1, (wd - d * (kw - 1) - 1) // s + 1
+    og = o // groups
+    out = numpy.zeros((n, o, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            patch = x[:, :, i * s:i * s + d * (kh - 1) + 1:d, j * s:j * s + d * (kw - 1) + 1:d]
+            for g in range(groups):
+                out[:, g * og:(g + 1) * og, i, j] = numpy.einsum(
+                    "nckl,ockl->no", patch[:, g * cg:(g + 1) * cg], w[g * og:(g + 1) * og])
+    return out if b is None else out + b[:, None, None]
+
+
+def ref_pool2d(x, k, stride=None, padding=0, kind="max", count_include_pad=True):
+    """Max or average pooling by its definition, one output pixel at a time."""
+    s = k if stride is None else stride
+    pad = ((0, 0), (0, 0), (padding, padding), (padding, padding))
+    xp = numpy.pad(x, pad, constant_values=-numpy.inf if kind == "max" else 0.0)
+    inside = numpy.pad(numpy.ones_like(x), pad)
+    n, c, h, w = xp.shape
+    oh, ow = (h - k) // s + 1, (w - k) // s + 1
+    out = numpy.zeros((n, c, oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            win = xp[:, :, i * s:i * s + k, j * s:j * s + k]
+            if kind == "max":
+                out[:, :, i, j] = win.max(axis=(2, 3))
+            else:
+                count = k * k if count_include_pad else inside[
+                    :, :, i * s:i * s + k, j * s:j * s + k].sum(axis=(2, 3))
+                out[:, :, i, j] = win.sum(axis=(2, 3)) / count
+    return out
+
+
+LENGTHS = numpy.array([2.0, 0.0, 3.0])      # sequence_mask's lengths: one per batch entry
+
+
+def ref_sequence_mask(x, axis, value):
+    steps = numpy.arange(x.shape[axis])
+    keep = steps[:, None] < LENGTHS if axis == 0 else steps < LENGTHS[:, None]
+    return numpy.where(keep.reshape(keep.shape + (1,) * (x.ndim - 2)), x, value)
 
 
 BINARY_SHAPES = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), ((3,), ())]
@@ -231,6 +280,44 @@ OPS = [
         lambda a: (a * numpy.array([1.0, 0.0, 1.0, 1.0])).prod(-1), [((3, 4),), ((4,),)],
         note="the products of the other elements, exact where some are zero"),
     Row("copy", lambda a: a.copy() * a, lambda a: a.copy() * a, [((3, 4),), ((),)]),
+    # ---- convolution and pooling (NCHW), PyTorch's and MXNet's spellings ----
+    Row("conv2d", lambda x, w, b: mg.conv2d(x, w, b), ref_conv2d,
+        [((2, 3, 5, 4), (4, 3, 3, 2), (4,)), ((1, 1, 3, 3), (2, 1, 3, 3), (2,))]),
+    Row("conv2d_stride_padding", lambda x, w: x.conv2d(w, stride=2, padding=1),
+        lambda x, w: ref_conv2d(x, w, stride=2, padding=1), [((2, 2, 5, 6), (3, 2, 3, 3))]),
+    Row("conv2d_groups_dilation", lambda x, w, b: mg.conv2d(x, w, b, dilation=2, groups=2),
+        lambda x, w, b: ref_conv2d(x, w, b, dilation=2, groups=2),
+        [((2, 4, 5, 6), (6, 2, 2, 2), (6,))]),
+    Row("npx_convolution", lambda x, w, b: mg.npx.convolution(
+        x, w, b, kernel=(2, 2), stride=(1, 1), pad=(1, 1), num_filter=3, num_group=3),
+        lambda x, w, b: ref_conv2d(x, w, b, padding=1, groups=3),
+        [((2, 3, 3, 4), (3, 1, 2, 2), (3,))]),
+    Row("max_pool2d", lambda x: mg.max_pool2d(x, 2), lambda x: ref_pool2d(x, 2),
+        [((2, 3, 4, 6),), ((1, 2, 5, 5),)], "distinct"),
+    Row("max_pool2d_overlap_padding", lambda x: x.max_pool2d(3, stride=2, padding=1),
+        lambda x: ref_pool2d(x, 3, 2, 1), [((2, 2, 5, 6),)], "distinct"),
+    Row("avg_pool2d", lambda x: mg.avg_pool2d(x, 2), lambda x: ref_pool2d(x, 2, kind="avg"),
+        [((2, 3, 4, 6),), ((1, 2, 5, 5),)]),
+    Row("avg_pool2d_padding", lambda x: x.avg_pool2d(3, 2, 1) + mg.avg_pool2d(
+        x, 3, 2, 1, count_include_pad=False), lambda x: ref_pool2d(x, 3, 2, 1, "avg") +
+        ref_pool2d(x, 3, 2, 1, "avg", False), [((2, 2, 5, 6),)]),
+    Row("npx_pooling", lambda x: mg.npx.pooling(x, kernel=(2, 2), pool_type="avg") +
+        mg.npx.pooling(x, kernel=(3, 3), stride=(2, 2), pad=(1, 1)),
+        lambda x: ref_pool2d(x, 2, 1, kind="avg") + ref_pool2d(x, 3, 2, 1)[:, :, :, :],
+        [((1, 2, 3, 3),)], "distinct"),
+    # ---- attention's batched products and masks (npx) ----
+    Row("batch_dot", lambda a, b: mg.npx.batch_dot(a, b), lambda a, b: a @ b,
+        [((2, 3, 4), (2, 4, 5)), ((2, 3, 2, 4), (2, 3, 4, 1))]),
+    Row("batch_dot_transpose_a", lambda a, b: mg.npx.batch_dot(a, b, transpose_a=True),
+        lambda a, b: a.transpose(0, 2, 1) @ b, [((2, 4, 3), (2, 4, 5))]),
+    Row("batch_dot_transpose_b", lambda a, b: mg.npx.batch_dot(a, b, transpose_b=True),
+        lambda a, b: a @ b.transpose(0, 2, 1), [((2, 3, 4), (2, 5, 4))]),
+    Row("batch_dot_transpose_both", lambda a: mg.npx.batch_dot(a, a, True, True),
+        lambda a: a.transpose(0, 2, 1) @ a.transpose(0, 2, 1), [((3, 2, 2),)]),
+    Row("sequence_mask", lambda x: mg.npx.sequence_mask(x, LENGTHS, True, -2.0, axis=1),
+        lambda x: ref_sequence_mask(x, 1, -2.0), [((3, 4),), ((3, 4, 2),)]),
+    Row("sequence_mask_axis0", lambda x: mg.npx.sequence_mask(x, mg.tensor(LENGTHS), True),
+        lambda x: ref_sequence_mask(x, 0, 0.0), [((4, 3, 2),)]),
     # ---- compositions that exercise the chapter's loss and broadcasting undo ----
     Row("squared_loss", lambda yh, y: (yh - y.reshape(yh.shape)) ** 2 / 2,
         lambda yh, y: (yh - y.reshape(yh.shape)) ** 2 / 2, [((10, 1), (10,))]),
@@ -301,6 +388,55 @@ def test_second_derivative(row, shapes, device):
     assert mg.gradgradcheck(row.fn, xs, atol=1e-4)
 
 
+# ---- every rule's convention, and the trace of every op ----
+
+
+def _check_steps(steps):
+    """Each traced step sends one gradient per input, None exactly where none is wanted."""
+    for node, _, grads in steps:
+        assert len(grads) == len(node.inputs), node.name
+        sent = [g is not None for g in grads]
+        assert sent == list(node.requires_grad), (
+            f"{node.name} sent gradients {sent} to inputs that want {node.requires_grad}")
+    assert steps.format() and steps.format(values=True)
+
+
+@pytest.mark.parametrize("row, shapes", [pytest.param(row, row.shapes[0], id=row.name)
+                                         for row in OPS])
+def test_rules_return_none_exactly_where_no_gradient_is_wanted_and_traces_format(row, shapes):
+    """For each set of inputs that are variables (the others constants): the first-order
+    backward and the backward of its recorded rules (second order), traced and formatted."""
+    arrays = _inputs(row, shapes, numpy.random.default_rng(4))
+    for wanted in itertools.product([True, False], repeat=len(arrays)):
+        if not any(wanted):
+            continue
+        xs = [mg.tensor(a) for a in arrays]
+        wrt = [x for x, w in zip(xs, wanted) if w]
+        for x in wrt:
+            x.attach_grad()
+        with autograd.record() as tape:
+            out = row.fn(*xs)
+            with autograd.trace_backward(tape) as first:
+                grads = autograd.grad(out, wrt, create_graph=True)
+            inner = sum((g * g).sum() for g in grads)
+        _check_steps(first)
+        if inner.requires_grad:         # a linear op's gradient is constant: no second order
+            with autograd.trace_backward(tape) as second:
+                autograd.grad(inner, wrt, retain_graph=True)
+            _check_steps(second)
+
+
+def test_the_trace_of_a_python_scalar_operand_formats():
+    x = mg.tensor([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record() as tape:
+        y = (x + 1).sum()
+    with autograd.trace_backward(tape) as steps:
+        y.backward()
+    assert steps.format().splitlines()[-1].split() == ["1", "%0", "add", "(2,)", "->",
+                                                       "var(2,)", "(2,)"]
+
+
 def missing_rows(table=None) -> list:
     """The ops that declare a method or a twin (ops/registry.py) but have no row of their name."""
     names = {row.name for row in (OPS if table is None else table)}
@@ -316,5 +452,5 @@ def test_table_covers_the_written_methods():
     names = {row.name.split("_")[0] for row in OPS}
     for method in ["dot", "reshape", "transpose", "T", "sum", "mean", "max", "getitem", "square",
                    "clip", "expand", "squeeze", "flatten", "concatenate", "stack", "split", "min",
-                   "cumsum", "var", "std", "norm"]:
+                   "cumsum", "var", "std", "norm", "conv2d", "max", "avg"]:
         assert method in names, method

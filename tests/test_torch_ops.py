@@ -444,6 +444,44 @@ OPS = [
         UN, "away_from_zero"),
     Row("np_reshape_transpose", lambda a: mg.np.transpose(mg.np.reshape(a, (4, -1)), (1, 0)),
         lambda a: a.reshape(4, -1).T, [((2, 3, 2),)]),
+    # ---- convolution and pooling (NCHW): stride, padding, dilation, groups, ties ----
+    Row("conv2d", lambda x, w, b: mg.conv2d(x, w, b), torch.nn.functional.conv2d,
+        [((2, 3, 5, 4), (4, 3, 3, 2), (4,)), ((1, 1, 6, 6), (2, 1, 3, 3), (2,))]),
+    Row("conv2d_stride_padding_dilation_groups",
+        lambda x, w, b: mg.conv2d(x, w, b, (2, 1), (1, 2), (1, 2), 2),
+        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, (2, 1), (1, 2), (1, 2), 2),
+        [((2, 4, 6, 5), (6, 2, 3, 2), (6,))]),
+    Row("conv2d_depthwise_no_bias", lambda x, w: x.conv2d(w, padding=1, groups=3),
+        lambda x, w: torch.nn.functional.conv2d(x, w, padding=1, groups=3),
+        [((2, 3, 4, 4), (3, 1, 3, 3))]),
+    Row("npx_convolution", lambda x, w, b: mg.npx.convolution(
+        x, w, b, kernel=(3, 3), stride=(2, 2), pad=(1, 1), num_filter=4),
+        lambda x, w, b: torch.nn.functional.conv2d(x, w, b, 2, 1),
+        [((2, 3, 6, 5), (4, 3, 3, 3), (4,))]),
+    Row("max_pool2d_ties", lambda x: mg.max_pool2d(x, 2),
+        lambda x: torch.nn.functional.max_pool2d(x, 2), [((2, 3, 4, 6),), ((1, 2, 5, 5),)],
+        "ties"),    # PyTorch gives a window's whole gradient to its first largest value
+    Row("max_pool2d_overlap_padding_ties", lambda x: x.max_pool2d((3, 2), (2, 1), (1, 1)),
+        lambda x: torch.nn.functional.max_pool2d(x, (3, 2), (2, 1), (1, 1)),
+        [((2, 2, 5, 6),)], "ties"),
+    Row("max_pool2d_dilation", lambda x: mg.max_pool2d(x, 2, 1, 0, 2),
+        lambda x: torch.nn.functional.max_pool2d(x, 2, 1, 0, 2), [((1, 2, 5, 5),)]),
+    Row("avg_pool2d", lambda x: mg.avg_pool2d(x, 2), lambda x: torch.nn.functional.avg_pool2d(
+        x, 2), [((2, 3, 4, 6),), ((1, 2, 5, 5),)]),
+    Row("avg_pool2d_padding", lambda x: x.avg_pool2d(3, 2, 1) + mg.avg_pool2d(
+        x, (3, 2), (2, 3), (1, 1), count_include_pad=False),
+        lambda x: torch.nn.functional.avg_pool2d(x, 3, 2, 1) + torch.nn.functional.avg_pool2d(
+        x, (3, 2), (2, 3), (1, 1), count_include_pad=False), [((2, 2, 5, 6),)]),
+    Row("npx_pooling", lambda x: mg.npx.pooling(x, kernel=(2, 2), stride=(2, 2),
+                                                 pool_type="avg"),
+        lambda x: torch.nn.functional.avg_pool2d(x, 2), [((2, 3, 4, 4),)]),
+    # ---- attention's batched products: npx.batch_dot is bmm ----
+    Row("batch_dot", lambda a, b: mg.npx.batch_dot(a, b), torch.bmm,
+        [((2, 3, 4), (2, 4, 5)), ((1, 1, 3), (1, 3, 2))]),
+    Row("batch_dot_transpose_a", lambda a, b: mg.npx.batch_dot(a, b, transpose_a=True),
+        lambda a, b: torch.bmm(a.transpose(1, 2), b), [((2, 4, 3), (2, 4, 5))]),
+    Row("batch_dot_transpose_b", lambda a, b: mg.npx.batch_dot(a, b, transpose_b=True),
+        lambda a, b: torch.bmm(a, b.transpose(1, 2)), [((2, 3, 4), (2, 5, 4))]),
     *reductions(),
 ]
 
@@ -467,8 +505,9 @@ FLOAT32 = {"add", "sub", "mul", "div", "pow", "neg", "add_scalar", "rsub_scalar"
            "exp", "log", "sqrt", "abs_at_zero", "tanh", "sigmoid", "relu_at_zero", "sin",
            "getitem_int_array_repeats", "getitem_bool_mask_full", "sum_(0,2)_True",
            "mean_-1_False", "max_ties_axes", "np_unary", "maximum_ties", "clip_tensor_bounds",
-           "concatenate_axis", "cumsum_axis", "std_axis_keep", "norm_axis_keep", "arccos",
-           "log2", "prod_axis_keep", "sort", "tile"}
+           "concatenate_axis", "cumsum_axis", "std_axis_keep", "norm_axis_keep",
+           "conv2d_stride_padding_dilation_groups", "max_pool2d_ties", "avg_pool2d_padding",
+           "batch_dot_transpose_b", "arccos", "log2", "prod_axis_keep", "sort", "tile"}
 OPS += [replace(row, name=row.name + "_f32", dtype="float32")
         for row in OPS if row.name in FLOAT32]
 

@@ -5,6 +5,7 @@ family lists its public names in `__all__`, so an op added there is `ops.<name>`
 """
 from .apply import *  # noqa: F403
 from .arithmetic import *  # noqa: F403
+from .conv import *  # noqa: F403
 from .conversion import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .indexing import *  # noqa: F403

@@ -4,4 +4,5 @@ See registry.py: the Tensor methods in core.py, the np functions in np.py, docs/
 """
 from .registry import write
 
-print("rewrote:", ", ".join(write()) or "nothing (every generated block is current)")
+if __name__ == "__main__":
+    print("rewrote:", ", ".join(write()) or "nothing (every generated block is current)")

@@ -19,9 +19,23 @@ _ndarray = numpy.ndarray
 
 
 class Op:
-    """A primitive. Subclasses define `forward(*arrays, *args)` and `backward(node, out, g)`."""
+    """A primitive: each subclass defines its `forward` and `backward` rules as below."""
 
     name = "op"
+
+    @staticmethod
+    def forward(*arrays_then_args):
+        """The input arrays, then the non-tensor arguments -> the output array."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(node, out, g):
+        """g, the output's gradient -> one gradient per input (Tensors, written with Tensor
+        ops so that recording them gives second derivatives): None exactly for the inputs
+        that want none (node.requires_grad). The walk sends on every gradient that is not
+        None, so a Python scalar input must get None."""
+        raise NotImplementedError
+
     # True when backward uses the output (then it must stay unmodified); otherwise backward
     # gets out=None, so the output's memory can go before its backward runs.
     saves_output = False

@@ -31,7 +31,8 @@ class Add(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return g, g
+        need_a, need_b = node.requires_grad
+        return (g if need_a else None), (g if need_b else None)
 
 
 def add(a, b):
@@ -49,7 +50,8 @@ class Sub(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return g, (-g if node.requires_grad[1] else None)
+        need_a, need_b = node.requires_grad
+        return (g if need_a else None), (-g if need_b else None)
 
 
 def sub(a, b):
@@ -88,11 +90,12 @@ class Div(Op):
     def backward(node, out, g):
         b = node.inputs[1]
         if type(b) is not core.Tensor and b:     # a nonzero scalar (x / 2): no errstate cost
-            return g / b, None
+            return g / b, None                  # (then a is what wants a gradient)
+        need_a, need_b = node.requires_grad
         with numpy.errstate(divide="ignore", invalid="ignore"):     # b == 0: inf, no warning
-            ga = g / b
+            g_over_b = g / b
             # d/db a/b = -a/b² = -(1/b)·out
-            return ga, (-ga * out if node.requires_grad[1] else None)
+            return (g_over_b if need_a else None), (-g_over_b * out if need_b else None)
 
 
 def div(a, b):

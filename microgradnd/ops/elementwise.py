@@ -118,6 +118,12 @@ def sqrt(x):
     return unary(Sqrt, x)
 
 
+def _zeros_like(g):
+    """The gradient of a piecewise-constant op: zeros (a constant) shaped as g, not None,
+    which is kept for an input that wants no gradient at all."""
+    return core._wrap(backend.xp_of(g.data).zeros_like(g.data))
+
+
 class Sign(Op):
     """sign(x), the slope of abs. Its own derivative is 0 (as PyTorch's sgn): recording it
     keeps a create_graph gradient of abs on the graph, so differentiating it gives zeros."""
@@ -133,7 +139,7 @@ class Sign(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return (None,)
+        return (_zeros_like(g),)
 
 
 def sign(x):
@@ -318,7 +324,7 @@ class Heaviside(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return (None,)
+        return (_zeros_like(g),)
 
 
 def step(x):

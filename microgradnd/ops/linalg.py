@@ -14,16 +14,22 @@ from .arithmetic import mul
 from .shapes import Transpose, reshape, transpose
 
 __all__ = [  # what ops/__init__.py gathers
-    "MatMul", "dot", "matmul",
+    "MatMul", "dot", "matmul", "swap_last",
 ]
 
 
-def _swap_last(x):
+def swap_last(x):
     """x with its last two axes exchanged (the matrix transpose of a batch)."""
     ndim = x.data.ndim
     if ndim == 2:
         return unary(Transpose, x, None)
     return unary(Transpose, x, tuple(range(ndim - 2)) + (ndim - 1, ndim - 2))
+
+
+def _column_major(x) -> bool:
+    """Are x's matrices stored column by column (is x a transposed view)?"""
+    strides = x.strides
+    return strides[-2] < strides[-1] and x.shape[-2] > 1 and x.shape[-1] > 1
 
 
 class MatMul(Op):
@@ -59,11 +65,17 @@ class MatMul(Op):
             g2 = reshape(g2, g2.shape + (1,))
         ga = gb = None
         if need_a:
-            ga = matmul(g2, _swap_last(b2))
+            if not a_vec and _column_major(a.data):
+                # a is a transposed view (conv2d's colsᵀ): the same product, computed as
+                # (b @ gᵀ)ᵀ, gives its gradient a's layout, so what reads it next (fold)
+                # reads memory in order: 2.5x faster there, at no cost here (measured, W8)
+                ga = swap_last(matmul(b2, swap_last(g2)))
+            else:
+                ga = matmul(g2, swap_last(b2))
             if a_vec:
                 ga = reshape(ga, ga.shape[:-2] + ga.shape[-1:])
         if need_b:
-            gb = matmul(_swap_last(a2), g2)
+            gb = matmul(swap_last(a2), g2)
             if b_vec:
                 gb = reshape(gb, gb.shape[:-1])
         return ga, gb

@@ -12,9 +12,9 @@ An op class says where a user meets it, beside its rules (the attributes are `Op
 nothing registers itself. From it come, as plain data at import: interop.py's map from NumPy's
 ufuncs and functions to the ops, and the tests' coverage checks and PyTorch rows. And, as
 written source between two marker lines: the Tensor methods in core.py, the `np` functions of
-the NumPy twins in np.py, and the table of ops in docs/api.md. `python -m
-microgradnd.ops` rewrites those blocks; tests/test_registry.py fails, naming that
-command, while one is stale.
+the NumPy twins in np.py, and the table of ops in docs/api.md. `python -m microgradnd.ops`
+(ops/__main__.py, which calls `write()` below) rewrites those blocks; tests/test_registry.py
+fails, naming that command, while one is stale.
 
 Why written source rather than `setattr(Tensor, ...)` at import: a method made at import has
 no `def` that grep finds, no line a traceback or a debugger can show, and it hides where `t.exp`
@@ -47,14 +47,13 @@ class Declared(NamedTuple):
 
 def declared() -> list[Declared]:
     """Every op class of ops/ that declares a method or a twin: by family, in file order."""
-    classes = _op_classes(Op)
     found = []
-    for module in sorted({c.__module__ for c in classes}):
+    for module in sorted({c.__module__ for c in _op_classes(Op)}):
         family = sys.modules[module]
-        for value in vars(family).values():     # definition order
-            if isinstance(value, type) and value in classes and (
-                    value.method or value.numpy_twin or value.torch_twin):
-                found.append(Declared(value, getattr(family, value.function or value.name)))
+        for op in vars(family).values():       # in the order the file defines them
+            if (isinstance(op, type) and issubclass(op, Op) and op.__module__ == module
+                    and (op.method or op.numpy_twin or op.torch_twin)):
+                found.append(Declared(op, getattr(family, op.function or op.name)))
     return found
 
 
@@ -96,8 +95,15 @@ BLOCKS = {      # file -> (the block's first line, its last line)
 }
 
 
+def _ufunc_twin(op):
+    """The op's NumPy twin when it is a ufunc (numpy.exp), else None (numpy.where, or none)."""
+    twin = numpy_twin(op) if op.numpy_twin else None
+    return twin if isinstance(twin, numpy.ufunc) else None
+
+
 def _summary(function) -> str:
-    return (function.__doc__ or "").strip().splitlines()[0] if function.__doc__ else ""
+    """The first line of the function's docstring."""
+    return (function.__doc__ or "").strip().split("\n")[0]
 
 
 def _parameters(function) -> list:
@@ -125,8 +131,8 @@ def np_functions() -> str:
     """The np function of each op whose NumPy twin is a ufunc, with the ufunc's arguments."""
     lines = []
     for d in declared():
-        twin = numpy_twin(d.op) if d.op.numpy_twin else None
-        if not isinstance(twin, numpy.ufunc):
+        twin = _ufunc_twin(d.op)
+        if twin is None:
             continue
         name = d.op.numpy_twin
         noqa = "  # noqa: A001 - NumPy's name" if hasattr(builtins, name) else ""
@@ -146,10 +152,9 @@ def api_table() -> str:
             "| --- | --- | --- | --- | --- |"]
     for d in declared():
         op = d.op
-        cells = [f"`{op.name}`", f"`t.{op.method}()`" if op.method else "",
-                 f"`np.{op.numpy_twin}`" if isinstance(numpy_twin(op) if op.numpy_twin else None,
-                                                       numpy.ufunc)
-                 else f"`numpy.{op.numpy_twin}`" if op.numpy_twin else "",
+        numpy_cell = ("" if not op.numpy_twin else f"`np.{op.numpy_twin}`" if _ufunc_twin(op)
+                      else f"`numpy.{op.numpy_twin}`")
+        cells = [f"`{op.name}`", f"`t.{op.method}()`" if op.method else "", numpy_cell,
                  f"`torch.{op.torch_twin}`" if op.torch_twin else "",
                  f"ops/{op.__module__.rsplit('.', 1)[1]}.py"]
         rows.append("| " + " | ".join(cells) + " |")
