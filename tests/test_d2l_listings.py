@@ -111,7 +111,16 @@ def check_random_variables(r):
     assert r.lines(r"^(approximate Probability: 0\.773617\d*)$")
 
 
+def check_multiple_gpus(r):
+    check_cells(r)
+    assert r.result["reduced_ctx"] == ["cpu(0)", "cpu(1)"]    # allreduce kept each context
+    assert r.result["params_ctx"] == ["cpu(0)", "cpu(1)"]
+    assert r.result["copies_agree"] is True                   # both copies took the same steps
+    assert r.lines(r"^(load into \[cpu\(0\), cpu\(1\)\])$")
+
+
 CHECKS = {
+    "ch12_5_multiple_gpus": check_multiple_gpus,
     "ch18_1_geometry": check_cells,
     "ch18_9_naive_bayes": check_cells,
     "ch18_4_multivariable_calculus": check_cells,

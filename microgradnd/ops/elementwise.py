@@ -162,7 +162,7 @@ class Floor(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return (None,)
+        return (_zeros_like(g),)
 
 
 def floor(x):
