@@ -6,6 +6,7 @@ Run it from the repository root:
     python examples/linreg.py --plot linreg.png      # scatter of the data and the loss curve
     python examples/linreg.py --num-examples 1000000 --batch-size 1000 --fast --device cuda
     python examples/linreg.py --tape --graph loss.svg   # the first step's tape, trace, graph
+    python examples/linreg.py --steps steps.html        # its backward pass, step by step
 
 It prints what the chapter prints: the first example, the first minibatch, `epoch N, loss X`
 after each epoch (about 0.03, 1e-4, 5e-5) and the errors in the learned w and b (about 5e-4),
@@ -33,6 +34,8 @@ parser.add_argument("--tape", action="store_true",
                     help="print the tape and the backward trace of the first training step")
 parser.add_argument("--graph", metavar="PATH",
                     help="draw the first step's loss graph (svg, png, pdf; needs Graphviz)")
+parser.add_argument("--steps", metavar="PATH",
+                    help="write an HTML page that animates the first step's backward pass")
 args = parser.parse_args()
 
 random.seed(args.seed)          # the chapter's data_iter shuffles with Python's random
@@ -80,6 +83,16 @@ if args.tape or args.graph:
             print('wrote', args.graph)
         except (ImportError, RuntimeError) as e:    # no graphviz package, or no `dot` program
             print('--graph skipped:', e)
+
+# ---- Watching backward (--steps): the same first minibatch, one frame per backward step ----
+if args.steps:
+    with autograd.record():
+        l = loss(net(X, w, b), y)  # noqa: E741
+    # backward as l.backward() runs it (w.grad and b.grad are overwritten by the first
+    # training step), keeping what each step did; the page needs no network to be viewed
+    steps = autograd.step_backward(l, names={"X": X, "w": w, "b": b, "l": l})
+    steps.save_html(args.steps)
+    print('wrote', args.steps, f'({len(steps)} backward steps; open it in a browser)')
 
 # ---- 3.2.7. Training ----
 step_losses = []        # filled only for --plot: reading a loss back costs a device sync

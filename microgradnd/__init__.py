@@ -11,6 +11,7 @@ from .core import Tensor, from_dlpack, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
 from .functional import grad, hessian, hvp, value_and_grad
 from .gradcheck import gradcheck, gradgradcheck
+from .notebook import show_graph
 from .ops import avg_pool2d, conv2d, max_pool2d
 from .viz import draw_graph
 
@@ -20,5 +21,5 @@ __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd",
     "avg_pool2d", "conv2d", "cuda_is_available", "d2l", "draw_graph", "gluon", "from_dlpack",
     "get_default_device", "grad", "gradcheck", "gradgradcheck", "hessian", "hvp", "max_pool2d",
-    "np", "npx", "ops", "set_default_device", "tensor", "value_and_grad",
+    "np", "npx", "ops", "set_default_device", "show_graph", "tensor", "value_and_grad",
 ]

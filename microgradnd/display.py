@@ -140,3 +140,9 @@ class BackwardTrace(list):
         return self.format()
 
     __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        """How a notebook shows the trace: gradient in, the rule, what each input got."""
+        from .notebook import trace_html  # noqa: PLC0415 - notebook.py imports this module
+
+        return trace_html(self)

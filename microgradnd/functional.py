@@ -38,6 +38,7 @@ class Alias(ops.Op):
     """
 
     name = "alias"
+    rule = "grad_x = g (none while its own transform runs)"
 
     @staticmethod
     def forward(x, wall):

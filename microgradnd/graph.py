@@ -86,6 +86,10 @@ class Tape:
 
     __repr__ = __str__
 
+    def _repr_html_(self) -> str:      # a notebook's view: rows linked to their inputs' rows
+        from .notebook import tape_html  # noqa: PLC0415 - HTML only when a notebook asks
+        return tape_html(self)
+
 
 # ---- turning recording on and off ----
 

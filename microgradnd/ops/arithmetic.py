@@ -23,6 +23,7 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Add(Op):
     name = "add"
+    rule = "grad_a = g; grad_b = g"
     numpy_twin = "add"
     torch_twin = "add"
     reads_inputs = False
@@ -42,6 +43,7 @@ def add(a, b):
 
 class Sub(Op):
     name = "sub"
+    rule = "grad_a = g; grad_b = -g"
     numpy_twin = "subtract"
     torch_twin = "sub"
     reads_inputs = False
@@ -61,6 +63,7 @@ def sub(a, b):
 
 class Mul(Op):
     name = "mul"
+    rule = "grad_a = g * b; grad_b = g * a"
     numpy_twin = "multiply"
     torch_twin = "mul"
 
@@ -80,6 +83,7 @@ def mul(a, b):
 
 class Div(Op):
     name = "div"
+    rule = "grad_a = g / b; grad_b = -g * out / b"
     numpy_twin = "divide"
     torch_twin = "div"
     saves_output = True
@@ -111,6 +115,7 @@ class Power(Op):
     """
 
     name = "pow"
+    rule = "grad_a = g * b * a ** (b - 1); grad_b = g * out * log(a)"
     function = "power"
     numpy_twin = "power"
     torch_twin = "pow"
@@ -163,6 +168,7 @@ def square(x):
 
 class Neg(Op):
     name = "neg"
+    rule = "grad_x = -g"
     numpy_twin = "negative"
     torch_twin = "neg"
     reads_inputs = False

@@ -35,6 +35,7 @@ def copy(x):
 
 class Cast(Op):
     name = "cast"
+    rule = "grad_x = g cast back to x's dtype"
     reads_inputs = False
 
     @staticmethod
@@ -57,6 +58,7 @@ def cast(x, dtype):
 
 class ToDevice(Op):
     name = "to_device"
+    rule = "grad_x = g copied back to x's device"
     reads_inputs = False
 
     @staticmethod

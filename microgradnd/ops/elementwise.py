@@ -27,6 +27,7 @@ __all__ = [  # what ops/__init__.py gathers
 
 class Exp(Op):
     name = "exp"
+    rule = "grad_x = g * out"
     method = "exp"
     numpy_twin = "exp"
     torch_twin = "exp"
@@ -51,6 +52,7 @@ class Log(Op):
     """Natural log; log(0) = -inf with gradient inf, as NumPy and PyTorch."""
 
     name = "log"
+    rule = "grad_x = g / x"
     method = "log"
     numpy_twin = "log"
     torch_twin = "log"
@@ -75,6 +77,7 @@ class Log1p(Op):
     """log(1 + x), exact for tiny x where 1 + x would round to 1 (softplus, log-likelihoods)."""
 
     name = "log1p"
+    rule = "grad_x = g / (1 + x)"
     method = "log1p"
     numpy_twin = "log1p"
     torch_twin = "log1p"
@@ -97,6 +100,7 @@ def log1p(x):
 
 class Sqrt(Op):
     name = "sqrt"
+    rule = "grad_x = g * 0.5 / out"
     method = "sqrt"
     numpy_twin = "sqrt"
     torch_twin = "sqrt"
@@ -129,6 +133,7 @@ class Sign(Op):
     keeps a create_graph gradient of abs on the graph, so differentiating it gives zeros."""
 
     name = "sign"
+    rule = "grad_x = 0 (sign is flat)"
     method = "sign"
     torch_twin = "sign"
     reads_inputs = False
@@ -224,6 +229,7 @@ class Abs(Op):
     """|x|; its slope at 0 is taken as 0, as in PyTorch."""
 
     name = "abs"
+    rule = "grad_x = g * sign(x)"
     method = "abs"
     numpy_twin = "abs"
     torch_twin = "abs"
@@ -250,6 +256,7 @@ class TanhGrad(Op):
     """
 
     name = "tanh_grad"
+    rule = "grad_g = gg * (1 - t * t); grad_t = gg * (-2 * g * t)"
 
     @staticmethod
     def forward(g, t):
@@ -264,6 +271,7 @@ class TanhGrad(Op):
 
 class Tanh(Op):
     name = "tanh"
+    rule = "grad_x = tanh_grad(g, out) = g * (1 - out * out)"
     method = "tanh"
     numpy_twin = "tanh"
     torch_twin = "tanh"
@@ -286,6 +294,7 @@ def tanh(x):
 
 class Sigmoid(Op):
     name = "sigmoid"
+    rule = "grad_x = g * out * (1 - out)"
     method = "sigmoid"
     torch_twin = "sigmoid"
     reads_inputs = False
@@ -316,6 +325,7 @@ class Heaviside(Op):
     """The unit step: 1 where x > 0, else 0. The slope of relu; its own derivative is 0."""
 
     name = "step"
+    rule = "grad_x = 0 (the step is flat)"
     reads_inputs = False
 
     @staticmethod
@@ -334,6 +344,7 @@ def step(x):
 
 class Relu(Op):
     name = "relu"
+    rule = "grad_x = g * step(x)"
     method = "relu"
     torch_twin = "relu"
 
@@ -353,6 +364,7 @@ def relu(x):
 
 class Sin(Op):
     name = "sin"
+    rule = "grad_x = g * cos(x)"
     method = "sin"
     numpy_twin = "sin"
     torch_twin = "sin"
@@ -373,6 +385,7 @@ def sin(x):
 
 class Cos(Op):
     name = "cos"
+    rule = "grad_x = -g * sin(x)"
     method = "cos"
     numpy_twin = "cos"
     torch_twin = "cos"
@@ -393,6 +406,7 @@ def cos(x):
 
 class Sinh(Op):
     name = "sinh"
+    rule = "grad_x = g * cosh(x)"
     method = "sinh"
     numpy_twin = "sinh"
     torch_twin = "sinh"
@@ -413,6 +427,7 @@ def sinh(x):
 
 class Cosh(Op):
     name = "cosh"
+    rule = "grad_x = g * sinh(x)"
     method = "cosh"
     numpy_twin = "cosh"
     torch_twin = "cosh"
@@ -435,6 +450,7 @@ class LogAddExp(Op):
     """log(eᵃ + eᵇ) without overflow (NumPy's logaddexp): a smooth maximum of a and b."""
 
     name = "logaddexp"
+    rule = "grad_a = g * exp(a - out); grad_b = g * exp(b - out)"
     numpy_twin = "logaddexp"
     torch_twin = "logaddexp"
     saves_output = True
@@ -447,8 +463,17 @@ class LogAddExp(Op):
     def backward(node, out, g):
         a, b = node.inputs          # either may be a Python float: np.logaddexp(t, 0.0)
         need_a, need_b = node.requires_grad
-        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows
-        return (g * exp(a - out) if need_a else None), (g * exp(b - out) if need_b else None)
+        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows; where a is the answer
+        # (a == out, an infinite one included, where a - out would be inf - inf) it is e⁰ = 1
+        return ((g * exp(_where_not_answer(a, out)) if need_a else None),
+                (g * exp(_where_not_answer(b, out)) if need_b else None))
+
+
+def _where_not_answer(x, out):
+    """x - out, and 0 where x equals out (so +inf - +inf gives the slope 1, as PyTorch)."""
+    xd = x.data if isinstance(x, core.Tensor) else x
+    with numpy.errstate(invalid="ignore"):
+        return where(xd == out.data, 0.0, x - out)
 
 
 def logaddexp(a, b):
@@ -499,6 +524,7 @@ class Maximum(Op):
     """The larger of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "maximum"
+    rule = "grad_a = g where a > b (half at a tie); grad_b = g where b > a (half at a tie)"
     numpy_twin = "maximum"
     torch_twin = "maximum"
 
@@ -520,6 +546,7 @@ class Minimum(Op):
     """The smaller of a and b, elementwise; a tie splits the gradient half and half."""
 
     name = "minimum"
+    rule = "grad_a = g where a < b (half at a tie); grad_b = g where b < a (half at a tie)"
     numpy_twin = "minimum"
     torch_twin = "minimum"
 
@@ -540,12 +567,14 @@ def minimum(a, b):
 class Clip(Op):
     """x limited to [lo, hi] (a bound may be None): min(max(x, lo), hi), as NumPy.
 
-    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp). A bound
-    that is a Tensor gets it where it is the answer, as PyTorch: lo where x < lo < hi, hi
-    where x > hi or lo > hi (then every element is hi); where x < lo == hi, neither does.
+    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp), so never
+    where x is NaN. A bound that is a Tensor gets it where it is the answer, as PyTorch: lo
+    where x < lo < hi, hi where x > hi or lo > hi (then every element is hi); where
+    x < lo == hi, neither does.
     """
 
     name = "clip"
+    rule = "grad_x = g where lo <= x <= hi, else 0; grad_lo, grad_hi = g where the bound won"
 
     @staticmethod
     def forward(x, lo, hi):
@@ -562,7 +591,7 @@ class Clip(Op):
         no = xp.zeros((), bool)     # an absent bound is never the answer
         below = no if lo is None else xp.asarray(xd < lod)
         above = no if hi is None else xp.asarray(xd > hid)
-        inside = ~(below | above)
+        inside = ~(below | above) & (xd == xd)      # NaN is inside no bounds (gradient 0)
         if lo is not None and hi is not None:
             below = below & xp.asarray(lod < hid)
             above = above | xp.asarray(lod > hid)
@@ -607,6 +636,7 @@ class Where(Op):
     """
 
     name = "where"
+    rule = "grad_a = where(cond, g, 0); grad_b = where(cond, 0, g)"
     numpy_twin = "where"
     reads_inputs = False
 

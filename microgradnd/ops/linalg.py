@@ -36,6 +36,7 @@ class MatMul(Op):
     """a @ b with NumPy's rules for 1-D operands and batch broadcasting."""
 
     name = "matmul"
+    rule = "grad_a = g @ b.T; grad_b = a.T @ g"
     numpy_twin = "matmul"
     torch_twin = "matmul"
 

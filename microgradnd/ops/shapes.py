@@ -11,13 +11,25 @@ import operator
 import numpy
 
 from .. import backend
-from ..errors import ShapeError
+from ..errors import AxisError, ShapeError
 from .apply import Op, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "BroadcastTo", "Reshape", "SumTo", "Transpose", "broadcast_to", "expand_dims", "flatten",
-    "repeat", "reshape", "squeeze", "sum_to", "tile", "transpose",
+    "BroadcastTo", "Reshape", "SumTo", "Transpose", "axis_index", "broadcast_to", "expand_dims",
+    "flatten", "repeat", "reshape", "squeeze", "sum_to", "tile", "transpose",
 ]
+
+
+def axis_index(axis, ndim: int, what: str) -> int:
+    """`axis` (negative counts from the end) as 0..ndim-1; AxisError when it is out of range.
+
+    Never `axis % ndim`: that would quietly take axis 5 of a matrix for axis 1.
+    """
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise AxisError(f"{what}: axis {axis} is out of bounds for a tensor of {ndim} "
+                        f"dimensions (axes {-ndim} to {ndim - 1})")
+    return axis + ndim if axis < 0 else axis
 
 
 def view_of(x, out):
@@ -33,6 +45,7 @@ def view_of(x, out):
 
 class Reshape(Op):
     name = "reshape"
+    rule = "grad_x = g reshaped to x's shape"
     reads_inputs = False
 
     @staticmethod
@@ -65,9 +78,10 @@ def _axes(axis, ndim: int, what: str) -> tuple:
     except TypeError:
         raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {axis!r}") \
             from None
-    if any(not 0 <= a < ndim for a in out) or len(set(out)) != len(out):
-        raise ShapeError(f"{what}: axis {axis!r} is out of bounds or repeated for "
-                         f"{ndim} dimensions")
+    for a in axes:
+        axis_index(a, ndim, what)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{what}: axis {axis!r} repeats an axis")
     return tuple(out)
 
 
@@ -101,6 +115,7 @@ def flatten(x):
 
 class Transpose(Op):
     name = "transpose"
+    rule = "grad_x = g transposed back (the inverse permutation)"
     reads_inputs = False
 
     @staticmethod
@@ -118,12 +133,13 @@ class Transpose(Op):
 def transpose(x, axes=None):
     """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
     if axes is not None:
-        axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+        axes = tuple(axis_index(a, x.ndim, "transpose") for a in axes)
     return view_of(x, unary(Transpose, x, axes))
 
 
 class BroadcastTo(Op):
     name = "broadcast_to"
+    rule = "grad_x = sum_to(g, x's shape)"
     reads_inputs = False
 
     @staticmethod
@@ -146,6 +162,7 @@ class SumTo(Op):
     """Sum a broadcast result back down to `shape`: the inverse of broadcasting."""
 
     name = "sum_to"
+    rule = "grad_x = g broadcast to x's shape"
     reads_inputs = False
 
     forward = staticmethod(backend.sum_to)     # the backend picks the fastest reduction
