@@ -15,6 +15,7 @@ class Copy(Op):
     """The same values in new memory (MXNet's and NumPy's copy()); the gradient passes as is."""
 
     name = "copy"
+    rule = "grad_x = g"
     method = "copy"
     torch_twin = "clone"
     reads_inputs = False
@@ -26,6 +27,10 @@ class Copy(Op):
     @staticmethod
     def backward(node, out, g):
         return (g,)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return copy(t[0])
 
 
 def copy(x):

@@ -177,6 +177,7 @@ class Floor(Op):
     PyTorch's floor), also at the integers where it jumps."""
 
     name = "floor"
+    rule = "grad_x = 0 (floor is flat between its jumps)"
     numpy_twin = "floor"
     torch_twin = "floor"
     reads_inputs = False
@@ -189,6 +190,10 @@ class Floor(Op):
     def backward(node, out, g):
         return (_zeros_like(g),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return None
+
 
 def floor(x):
     """floor(x) elementwise; d/dx = 0."""
@@ -199,6 +204,7 @@ class Log2(Op):
     """Base-2 logarithm; log2(0) = -inf with gradient inf, as log."""
 
     name = "log2"
+    rule = "grad_x = g / (x ln 2)"
     numpy_twin = "log2"
     torch_twin = "log2"
 
@@ -211,6 +217,11 @@ class Log2(Op):
     def backward(node, out, g):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / (node.inputs[0] * _LN2),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] / (inputs[0] * _LN2)
 
 
 _LN2 = math.log(2.0)
@@ -225,6 +236,7 @@ class Arccos(Op):
     """The angle in [0, π] whose cosine is x; nan outside [-1, 1], as NumPy."""
 
     name = "arccos"
+    rule = "grad_x = -g / sqrt(1 - x²)"
     numpy_twin = "arccos"
     torch_twin = "arccos"
 
@@ -238,6 +250,12 @@ class Arccos(Op):
         x = node.inputs[0]
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (-g / sqrt(1.0 - x * x),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        x = inputs[0]
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return -t[0] / sqrt(1.0 - x * x)
 
 
 def arccos(x):
