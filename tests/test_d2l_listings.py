@@ -112,6 +112,13 @@ def check_random_variables(r):
     assert r.lines(r"^(approximate Probability: 0\.773617\d*)$")
 
 
+def check_conv_layer(r):
+    check_cells(r)
+    assert r.result["cells"]["correlated"]["values"] == [19.0, 25.0, 37.0, 43.0]
+    losses = numbers(r"^batch \d+, loss ([\d.]+)$", r.stdout)
+    assert len(losses) == 5 and losses[-1] < losses[0] / 100    # the kernel [1, -1] is learned
+
+
 def check_multiple_gpus(r):
     check_cells(r)
     assert r.result["reduced_ctx"] == ["cpu(0)", "cpu(1)"]    # allreduce kept each context
@@ -139,6 +146,7 @@ CHECKS = {
     "ch08_1_sequence": check_cells,
     "ch06_5_pooling": check_cells,
     "ch06_4_channels": check_cells,
+    "ch06_2_conv_layer": check_conv_layer,
     "ch04_8_numerical_stability": check_cells,
     "ch04_4_underfit_overfit": check_cells,
     "ch04_1_mlp": check_cells,
