@@ -1330,6 +1330,28 @@ class Benchmark:
         print(f"{self.description}: {self.timer.stop():.4f} sec")
 
 
+# ---- 10.1 attention cues ----
+
+
+def show_heatmaps(matrices, xlabel, ylabel, titles=None, figsize=(2.5, 2.5),
+                  cmap="Reds") -> None:
+    """Show heatmaps of matrices: `matrices` is (rows, columns, queries, keys)."""
+    use_svg_display()
+    num_rows, num_cols = matrices.shape[0], matrices.shape[1]
+    fig, axes = __getattr__("plt").subplots(num_rows, num_cols, figsize=figsize,
+                                            sharex=True, sharey=True, squeeze=False)
+    for i, (row_axes, row_matrices) in enumerate(zip(axes, matrices)):
+        for j, (ax, matrix) in enumerate(zip(row_axes, row_matrices)):
+            pcm = ax.imshow(matrix.asnumpy(), cmap=cmap)
+            if i == num_rows - 1:
+                ax.set_xlabel(xlabel)
+            if j == 0:
+                ax.set_ylabel(ylabel)
+            if titles:
+                ax.set_title(titles[j])
+    fig.colorbar(pcm, ax=axes, shrink=0.6)
+
+
 # ---- the one-line aliases at the end of the book's d2l/mxnet.py ----
 # The later chapters write d2l.size(l), d2l.reshape(x, shape), d2l.tensor([...]) so that one
 # text serves every framework; MXNet's d2l defines them as these one-liners.
@@ -1348,9 +1370,15 @@ exp = np.exp
 log = np.log
 tensor = np.array
 normal = np.random.normal
+eye = np.eye
 matmul = np.dot
 concat = np.concatenate
 stack = np.stack
+
+
+def rand(*size, **kwargs):
+    """Uniform [0, 1) values of shape `size` (the book's d2l.rand(n))."""
+    return np.random.uniform(0, 1, size=size, **kwargs)
 
 
 def size(a) -> int:

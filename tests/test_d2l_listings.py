@@ -119,6 +119,13 @@ def check_conv_layer(r):
     assert len(losses) == 5 and losses[-1] < losses[0] / 100    # the kernel [1, -1] is learned
 
 
+def check_nadaraya_watson(r):
+    check_cells(r)
+    assert r.result["batch_dot_shape"] == [2, 1, 6]
+    assert r.result["cells"]["weighted"]["values"] == [4.5, 14.5]     # means of 0..9, 10..19
+    assert r.result["cells"]["keys"]["shape"] == [50, 49]            # each input's own left out
+
+
 def check_multiple_gpus(r):
     check_cells(r)
     assert r.result["reduced_ctx"] == ["cpu(0)", "cpu(1)"]    # allreduce kept each context
@@ -142,6 +149,7 @@ CHECKS = {
     "ch11_2_convexity": check_cells,
     "ch11_1_optimization_intro": check_cells,
     "ch10_1_attention_cues": check_cells,
+    "ch10_2_nadaraya_watson": check_nadaraya_watson,
     "ch08_4_rnn": check_cells,
     "ch08_1_sequence": check_cells,
     "ch06_5_pooling": check_cells,

@@ -218,6 +218,8 @@ def same_random(np, d2l, seed: int = 0) -> None:
     np.random.normal = normal
     if hasattr(d2l, "normal"):      # MXNet's d2l draws synthetic_data with its own alias
         d2l.normal = normal
+    if hasattr(d2l, "rand"):        # §10.2's training inputs: MXNet's d2l.rand is its own
+        d2l.rand = lambda *size, **kwargs: uniform(0, 1, size, **kwargs)
     np.random.uniform = uniform     # §4.6's dropout masks
     d2l.load_array = load_array
 
