@@ -126,6 +126,14 @@ def check_nadaraya_watson(r):
     assert r.result["cells"]["keys"]["shape"] == [50, 49]            # each input's own left out
 
 
+def check_attention_scoring(r):
+    check_cells(r)
+    masked = r.result["cells"]["masked_1d"]["values"]
+    assert masked[2:4] == [0.0, 0.0] and masked[11] == 0.0     # beyond the valid lengths 2, 3
+    for name in ("additive", "dot_product"):        # identical keys: uniform weights
+        assert r.result["cells"][name]["values"][:4] == pytest.approx([2.0, 3.0, 4.0, 5.0])
+
+
 def check_multiple_gpus(r):
     check_cells(r)
     assert r.result["reduced_ctx"] == ["cpu(0)", "cpu(1)"]    # allreduce kept each context
@@ -150,6 +158,7 @@ CHECKS = {
     "ch11_1_optimization_intro": check_cells,
     "ch10_1_attention_cues": check_cells,
     "ch10_2_nadaraya_watson": check_nadaraya_watson,
+    "ch10_3_attention_scoring": check_attention_scoring,
     "ch08_4_rnn": check_cells,
     "ch08_1_sequence": check_cells,
     "ch06_5_pooling": check_cells,
