@@ -134,6 +134,14 @@ def check_attention_scoring(r):
         assert r.result["cells"][name]["values"][:4] == pytest.approx([2.0, 3.0, 4.0, 5.0])
 
 
+def check_pandas(r):
+    check_cells(r)
+    # NumRooms' two gaps filled with its mean 3.0; Alley as 0/1 columns Pave and nan
+    assert r.result["cells"]["X"]["values"] == [3.0, 1.0, 0.0, 2.0, 0.0, 1.0,
+                                                4.0, 0.0, 1.0, 3.0, 0.0, 1.0]
+    assert r.result["cells"]["y"]["dtype"] == "int64"       # a NumPy array keeps its dtype
+
+
 def check_multiple_gpus(r):
     check_cells(r)
     assert r.result["reduced_ctx"] == ["cpu(0)", "cpu(1)"]    # allreduce kept each context
@@ -172,6 +180,7 @@ CHECKS = {
     "ch02_7_lookup_api": check_lookup_api,
     "ch02_4_calculus": check_cells,
     "ch02_3_linear_algebra": check_cells,
+    "ch02_2_pandas": check_pandas,
     "ch02_1_ndarray": check_cells,
     "ch02_5_autograd": check_autograd,
     "ch03_6_softmax": check_softmax,
