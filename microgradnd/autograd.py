@@ -13,13 +13,14 @@ from . import backend
 from .core import Tensor, _wrap, tensor
 from .errors import GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
+from .ledger import saved_tensors  # the memory a tape keeps for backward
 from .ops.conversion import cast  # a dtype change, as an op
 from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes broadcasting)
 from .stepper import step_backward
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
-           "predict_mode", "record", "set_recording", "set_training", "step_backward",
-           "trace_backward", "train_mode"]
+           "predict_mode", "record", "saved_tensors", "set_recording", "set_training",
+           "step_backward", "trace_backward", "train_mode"]
 
 # ---- the backward walk ----
 

@@ -86,6 +86,12 @@ class Tape:
 
     __repr__ = __str__
 
+    def saved(self):
+        """The ledger: each tensor the nodes keep for backward, its shape, bytes, sharing."""
+        from .ledger import saved_tensors  # noqa: PLC0415 - reading memory is not the graph
+
+        return saved_tensors(self)
+
     def _repr_html_(self) -> str:      # a notebook's view: rows linked to their inputs' rows
         from .notebook import tape_html  # noqa: PLC0415 - HTML only when a notebook asks
         return tape_html(self)

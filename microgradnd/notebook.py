@@ -17,6 +17,7 @@ import numpy
 from . import backend
 from .core import Tensor
 from .display import format_values, shape_text
+from .ledger import byte_text
 
 __all__ = ["Animation", "GraphView", "frame_html", "show_graph", "steps_html", "steps_page",
            "summary_html", "tape_html", "tensor_html", "trace_html"]
@@ -127,6 +128,7 @@ def tape_html(tape) -> str:
     """The tape as a table whose inputs link to the rows that made them."""
     uid = next(_ids)
     index_of = {id(n): k for k, n in enumerate(tape.nodes)}
+    ledger = tape.saved()
     rows = []
     for k, node in enumerate(tape.nodes):
         if node.inputs is None:
@@ -135,14 +137,25 @@ def tape_html(tape) -> str:
             inputs = ", ".join(_input_cell(x, index_of, uid) for x in node.inputs)
         rows.append(f"<tr id='mgnd{uid}-{k}'><td>{k}</td><td><code>{_e(node.name)}</code></td>"
                     f"<td>{inputs}</td><td>%{k}</td><td>{_e(shape_text(node.out_shape))}</td>"
-                    f"<td>{_e(node.out_dtype)}</td><td class='dim'>{_e(node.op.rule)}</td></tr>")
+                    f"<td>{_e(node.out_dtype)}</td><td>{_saved_cell(ledger, k)}</td>"
+                    f"<td class='dim'>{_e(node.op.rule)}</td></tr>")
     if not rows:
         return (f"{STYLE}<div class='mgnd'><b>Tape</b>: nothing recorded (no op had an input "
                 "that needs a gradient)</div>")
     head = ("<tr><th>#</th><th>op</th><th>inputs</th><th>output</th><th>shape</th>"
-            "<th>dtype</th><th>backward rule</th></tr>")
+            "<th>dtype</th><th>saved</th><th>backward rule</th></tr>")
     return (f"{STYLE}<div class='mgnd'><b>Tape</b>: {len(rows)} recorded op(s)"
-            f"<table class='mgnd-tape'>{head}{''.join(rows)}</table></div>")
+            f"<table class='mgnd-tape'>{head}{''.join(rows)}</table>"
+            f"<div>{_e(ledger.total_text())}</div></div>")
+
+
+def _saved_cell(ledger, k) -> str:
+    """A tape row's bytes kept for backward; hovering lists each tensor (the ledger's rows)."""
+    items = [f"{r.label}{' (view)' if r.view else ''} as {r.role}: {shape_text(r.shape)} "
+             f"{r.dtype}, {byte_text(r.nbytes)}"
+             + ("" if r.first == k else f", counted at #{r.first}")
+             for r in ledger if r.step == k]
+    return f"<span title='{_e(chr(10).join(items))}'>{_e(ledger.step_text(k))}</span>"
 
 
 def _sends_html(pairs) -> str:
