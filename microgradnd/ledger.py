@@ -162,11 +162,12 @@ def saved_tensors(tape) -> Ledger:
         for i, x in enumerate(node.inputs):
             if isinstance(x, Tensor):
                 add_array(k, node, f"input {i}", _input_label(x, index_of), x.data)
-        for i, a in enumerate(node.args):
-            if isinstance(a, Tensor):
-                a = a.data
-            if backend.is_array(a):
-                add_array(k, node, f"arg {i}", f"array{shape_text(a.shape)}", a)
+        for i, arg in enumerate(node.args):     # an index may be an array, or a tuple of some
+            for a in arg if isinstance(arg, tuple) else (arg,):
+                if isinstance(a, Tensor):
+                    a = a.data
+                if backend.is_array(a):
+                    add_array(k, node, f"arg {i}", f"array{shape_text(a.shape)}", a)
         if node.op.saves_output:
             out = output_of.get(id(node))
             if out is not None:
