@@ -191,13 +191,23 @@ def trace_html(trace) -> str:
                     f"<td><code>{_e(node.name)}</code></td>"
                     f"<td class='dim'>{_e(node.op.rule)}</td><td>{summary_html(g.data, False)}</td>"
                     f"<td>{_sends_html(pairs)}</td></tr>")
+        if trace._inner[k] is not None:     # a checkpoint: the backward of its re-run block
+            rows.append(f"<tr><td></td><td colspan='5'>{_recomputed_html(trace._inner[k])}"
+                        "</td></tr>")
     if not rows:
         return (f"{STYLE}<div class='mgnd'><b>Backward</b>: no steps traced (no backward ran "
                 "inside trace_backward())</div>")
     head = ("<tr><th>step</th><th>node</th><th>op</th><th>rule</th><th>gradient in</th>"
             "<th>sent to the inputs</th></tr>")
-    return (f"{STYLE}<div class='mgnd'><b>Backward</b>: {len(rows)} step(s), newest op first"
+    return (f"{STYLE}<div class='mgnd'><b>Backward</b>: {len(trace)} step(s), newest op first"
             f"<table class='mgnd-trace'>{head}{''.join(rows)}</table></div>")
+
+
+def _recomputed_html(inner) -> str:
+    """What a checkpoint re-ran, then the traced backward through it."""
+    ops = ", ".join(n.name for n in inner.tape.nodes)
+    return (f"<span class='dim'>re-ran fn: {len(inner.tape)} op(s) ({_e(ops)}), then "
+            f"</span>{trace_html(inner).replace(STYLE, '', 1)}")
 
 
 # ---- step frames ----
@@ -229,6 +239,8 @@ def frame_html(frame) -> str:
             (".grad so far", _grads_html(frame))]
     if recorded:
         rows.append(("recorded", recorded))
+    if frame.recomputed is not None:
+        rows.append(("recomputed", _recomputed_html(frame.recomputed)))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return (f"{STYLE}<div class='mgnd'><b>step {frame.index} of {frame.total}</b>"
             f"<table class='mgnd-frame'>{body}</table></div>")

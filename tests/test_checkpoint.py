@@ -213,3 +213,20 @@ def test_fn_must_return_one_tensor():
     x = mg.tensor([1.0], requires_grad=True)
     with autograd.record(), pytest.raises(TypeError, match="one Tensor.*tuple"):
         mg.checkpoint(lambda a: (a, a), x)
+
+
+def test_notebook_views_show_the_recomputation():
+    params = parameters("cpu")
+    with autograd.record() as tape:
+        loss = loss_of(params, True)
+    with autograd.trace_backward(tape) as steps:
+        loss.backward()
+    html = steps._repr_html_()
+    assert "<b>Backward</b>: 4 step(s)" in html
+    assert "re-ran fn: 5 op(s) (matmul, mul, tanh, matmul, sin)" in html
+    assert "<b>Backward</b>: 5 step(s)" in html            # the re-run's own table, nested
+    params = parameters("cpu")
+    with autograd.record():
+        loss = loss_of(params, True)
+    frame = autograd.step_backward(loss)[3]
+    assert "<th>recomputed</th>" in frame._repr_html_()
