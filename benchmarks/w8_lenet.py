@@ -126,11 +126,14 @@ def _pool(x):
     return x.reshape(n, c, h // 2, 2, w // 2, 2).mean(axis=(3, 5))
 
 
-def _pool_backward(g, x_shape):
+def _pool_backward(g, x):
+    """The gradient of _pool, laid out in memory as x is (a convolution's output is laid out
+    (H, W, N, C)), so that the next backward step reads it in order."""
     n, c, h, w = g.shape
-    out = numpy.zeros(x_shape, g.dtype)
-    out[:, :, :2 * h, :2 * w] = numpy.broadcast_to(
-        (g / 4)[:, :, :, None, :, None], (n, c, h, 2, w, 2)).reshape(n, c, 2 * h, 2 * w)
+    out = numpy.zeros_like(x)
+    s0, s1, s2, s3 = out.strides
+    tiles = as_strided(out, (n, c, h, 2, w, 2), (s0, s1, 2 * s2, s2, 2 * s3, s3))
+    tiles[...] = (g / 4)[:, :, :, None, :, None]
     return out
 
 
@@ -160,9 +163,9 @@ def run_floor(batches, params0, lr):
         gW4, gb4 = H3.T.dot(g), g.sum(axis=0)
         g = g.dot(W4.T) * (Z3 > 0)
         gW3, gb3 = F.T.dot(g), g.sum(axis=0)
-        g = _pool_backward(g.dot(W3.T).reshape(P2.shape), A2.shape) * (Z2 > 0)
+        g = _pool_backward(g.dot(W3.T).reshape(P2.shape), A2) * (Z2 > 0)
         g, gW2, gb2 = _conv_backward(g, P1.shape, W2, cols2, True)
-        g = _pool_backward(g, A1.shape) * (Z1 > 0)
+        g = _pool_backward(g, A1) * (Z1 > 0)
         _, gW1, gb1 = _conv_backward(g, X.shape, W1, cols1, False)
         for param, grad in zip(params, (gW1, gb1, gW2, gb2, gW3, gb3, gW4, gb4)):
             param[:] = param - lr * grad / n    # d2l.sgd's spelling

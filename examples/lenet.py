@@ -6,13 +6,22 @@ Run it from the repository root:
     python examples/lenet.py --synthetic --devices 2      # §12.5's data-parallel loop
     python examples/lenet.py --device cuda --epochs 10    # real Fashion-MNIST on a GPU
 
-It prints `epoch N, loss X, train acc Y, test acc Z, T sec/epoch on [devices]` after each
-epoch. `--devices N` runs the chapter's loop over N devices: the batch is split, each device
+It prints `epoch N, loss X, train acc Y, test acc Z, T sec/epoch on [devices], T left` after
+each epoch. `--devices N` runs the chapter's loop over N devices: the batch is split, each device
 computes the gradient of its share on its own copy of the parameters, the gradients are
 summed (`allreduce`) and every copy takes the same step. On a machine with N GPUs the devices
 are gpu(0)..gpu(N-1); without them they are the CPU contexts cpu(0)..cpu(N-1), one host.
 """
+import os
+
+# One BLAS thread: the examples' matrices are small, and more threads only spin-wait on a busy
+# machine (docs/d2l-track.md has the timings). A thread count set in the environment wins.
+# NumPy reads it when imported, so the imports come after it.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 import argparse
+import sys
 
 from microgradnd import autograd, d2l, np, npx
 
@@ -41,7 +50,11 @@ elif args.device.startswith("cuda"):
     devices = [npx.gpu(int(args.device.partition(":")[2] or 0))]
 else:
     devices = [npx.cpu()]
-train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size, synthetic=args.synthetic)
+try:
+    train_iter, test_iter = d2l.load_data_fashion_mnist(args.batch_size,
+                                                        synthetic=args.synthetic)
+except d2l.DownloadError as e:      # offline: one message, not a traceback
+    sys.exit(e.brief("python examples/lenet.py --synthetic"))
 
 # ---- the model: the chapter's parameters and `lenet`, as the book writes them ----
 scale = args.scale
@@ -122,7 +135,7 @@ def train_batch(X, y, device_params, devices, lr):
 
 
 device_params = [get_params(params, d) for d in devices]
-timer = d2l.Timer()
+timer, clock = d2l.Timer(), d2l.EpochClock(args.epochs)
 for epoch in range(args.epochs):
     total_loss, n = 0.0, 0
     timer.start()
@@ -142,4 +155,5 @@ for epoch in range(args.epochs):
                                           devices[0])
     test_acc = d2l.evaluate_accuracy_gpu(net, test_iter, devices[0])
     print(f"epoch {epoch + 1}, loss {total_loss / n:.3f}, train acc {train_acc:.3f}, "
-          f"test acc {test_acc:.3f}, {timer.times[-1]:.1f} sec/epoch on {devices}")
+          f"test acc {test_acc:.3f}, {timer.times[-1]:.1f} sec/epoch on {devices}, "
+          f"{clock.remaining(epoch + 1)}", flush=True)

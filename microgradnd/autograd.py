@@ -11,10 +11,11 @@ import threading
 
 from . import backend
 from .core import Tensor, _wrap, tensor
-from .errors import GraphError, ShapeError
+from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ledger import saved_tensors  # the memory a tape keeps for backward
 from .ops.conversion import cast  # a dtype change, as an op
+from .ops.indexing import before_replacements  # t as an op recorded it, before `t[i] = v`
 from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes broadcasting)
 from .stepper import step_backward
 
@@ -43,21 +44,20 @@ def _check_versions(node, out):
         t[0] = 5.0       # node S, after B: t takes S's output and history, version + 1
         # B's input t now has t._node is S, newer than B: S.op.replaced(S) is t as A made it
 
-    Updates can chain (t[0] = 5; t[1] = 6), so the walk back stops at the first tensor whose
-    node is not newer than this one, or at a leaf.
+    Updates can chain (t[0] = 5; t[1] = 6): before_replacements walks back, always to an
+    older node, to the first tensor whose node is not newer than this one, or to a leaf.
     """
     inputs = list(node.inputs)
     for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
         if v is None or x._vc[0] == v:
             continue
-        if node.op.reads_inputs:
+        x = before_replacements(x, node)
+        if node.op.reads_inputs and x._vc[0] != v:
             raise GraphError(
                 f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
                 f"'{node.name}' recorded it (version {v} -> {x._vc[0]}); its gradient would "
                 "be wrong. Compute a new tensor instead of updating this one in place, or "
                 "update it only after backward")
-        while not x.is_leaf and x._node.seq > node.seq:     # rebound by a later update
-            x = x._node.op.replaced(x._node)
         inputs[i] = x
     if node.op.saves_output and out._vc[0] != 0:
         raise GraphError(
@@ -84,6 +84,7 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
     top = None
     trace = state.trace
     push, pop = heapq.heappush, heapq.heappop
+    last = float("inf")  # the seq of the node that ran last (with retain_graph)
 
     saved = state.recording
     state.recording = create_graph     # record the backward rules only for create_graph
@@ -127,6 +128,11 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
                 node = pop(heap)[1]
             else:
                 break
+            if retain_graph:    # each runs once, newest first (or finds its inputs freed)
+                if node.seq >= last:
+                    raise GraphError(f"backward reached '{node.name}' twice: an in-place "
+                                     "update broke a tensor's history into a cycle")
+                last = node.seq
             out, g = pending.pop(node)
             # A recorded result's own gradient is kept too when it is a variable (attach_grad
             # on a result) for backward(), or one of the tensors asked for by grad().
@@ -193,6 +199,12 @@ def _head_grads(heads, head_grads):
             hg.fill(1)      # empty + fill: two C calls where numpy.ones runs Python code
             hg = _wrap(hg)
         else:
+            if isinstance(hg, Tensor) or backend.is_array(hg):
+                where = backend.device_of(hg.data if isinstance(hg, Tensor) else hg)
+                if where != h.device:
+                    raise DeviceError(
+                        f"head_grad for head {i} is on {where}, but the head is on {h.device}: "
+                        f"move it first, e.g. head_grad.to('{h.device}')")
             if not isinstance(hg, Tensor):
                 hg = tensor(hg, dtype=h.dtype, device=h.device)
             if hg.shape != h.shape:
@@ -238,28 +250,33 @@ class _recording_as:
 
 
 def _store_grad(x, g, create_graph):
-    """Write or add one pass's gradient into a leaf's `.grad`, as its grad_req says."""
+    """Write or add one pass's gradient into a leaf's `.grad`, as its grad_req says.
+
+    Writes `_grad`, not `.grad`: the checks of the `.grad` setter hold here by construction
+    (the walk gives each gradient its tensor's shape and dtype) and would cost every step.
+    """
     req = x._req
     if req is None:
         return
+    held = x._grad
     if create_graph:      # keep the graph: the gradient must stay a recorded Tensor
         if g.is_leaf:                   # nothing recorded it (a view of the seed): own a copy
             g = _wrap(g.data.copy())
-        if req == "write" or x.grad is None:
-            x.grad = g
+        if req == "write" or held is None:
+            x._grad = g
         else:
             with _recording_as(True):   # backward may run outside record(): record the sum
-                x.grad = x.grad + g
-    elif x.grad is None or x.grad.data.shape != g.data.shape:
-        x.grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
-    elif not x.grad.is_leaf:            # a create_graph gradient is on a graph: never mutate it
-        x.grad = _wrap(g.data.copy()) if req == "write" else _wrap(x.grad.data + g.data)
+                x._grad = held + g
+    elif held is None or held.data.shape != g.data.shape:
+        x._grad = _wrap(g.data.copy())    # a copy: two leaves may share one gradient
+    elif not held.is_leaf:              # a create_graph gradient is on a graph: never mutate it
+        x._grad = _wrap(g.data.copy()) if req == "write" else _wrap(held.data + g.data)
     elif req == "write":
-        x.grad.data[...] = g.data               # in place, as MXNet: a held `.grad` sees it
-        x.grad._bump_version()
+        held.data[...] = g.data                 # in place, as MXNet: a held `.grad` sees it
+        held._bump_version()
     else:
-        x.grad.data += g.data
-        x.grad._bump_version()
+        held.data += g.data
+        held._bump_version()
 
 
 def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False):

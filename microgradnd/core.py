@@ -8,6 +8,7 @@ display.py; Tensor keeps one-line methods that call them.
 """
 from __future__ import annotations
 
+import copy
 import importlib
 import operator
 import sys
@@ -15,7 +16,7 @@ import sys
 import numpy
 
 from . import backend, ops
-from .errors import DeviceError, ShapeError
+from .errors import DeviceError, GraphError, ShapeError
 from .graph import state
 
 _new = object.__new__
@@ -30,7 +31,7 @@ _UNCHANGED = (0,)
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    __slots__ = ("data", "grad", "_node", "_req", "_vc", "__weakref__")
+    __slots__ = ("data", "_grad", "_node", "_req", "_vc", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
     # and scalars reach the same ops through __array_ufunc__.
     __array_priority__ = 1000.0
@@ -39,7 +40,7 @@ class Tensor:
         if device is not None:
             device = backend.normalize_device(device)
         self.data = _to_array(data, dtype, device)
-        self.grad = None
+        self._grad = None
         self._node = None       # the Node that computed this tensor while recording
         self._req = None        # grad_req of a variable: 'write' or 'add'; None: no gradient
         # The version counter, bumped by every in-place change. Tensors that alias one array
@@ -90,6 +91,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
+        if not isinstance(flag, (bool, numpy.bool_)):
+            raise TypeError(f"requires_grad must be True or False, got {flag!r}")
         if flag:
             if not self.requires_grad:
                 self.attach_grad("add")
@@ -100,6 +103,25 @@ class Tensor:
             self._req = None
 
     # ---- gradients ----
+
+    def _set_grad(self, value) -> None:
+        # Refused here, not one backward later deep inside the walk (as PyTorch).
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f".grad must be a Tensor or None, got {type(value).__name__}: "
+                                "wrap it first, e.g. t.grad = mg.tensor(value, dtype=t.dtype)")
+            if value.data.shape != self.data.shape:
+                raise ShapeError(f"cannot assign a .grad of shape {value.shape} to a tensor of "
+                                 f"shape {self.shape}: a gradient has its tensor's shape")
+            if value.data.dtype != self.data.dtype:
+                raise TypeError(f"cannot assign a .grad of dtype {value.dtype} to a tensor of "
+                                f"dtype {self.dtype}: convert it with .astype('{self.dtype}')")
+            check_same_device(self.data, value.data, "assigning .grad")
+        self._grad = value
+
+    # Read with a C getter (attrgetter), not a Python one: `param.grad` runs every step.
+    grad = property(operator.attrgetter("_grad"), _set_grad, doc="The gradient backward "
+                    "stored for this tensor (None until one is stored); assigning it is checked.")
 
     def attach_grad(self, grad_req: str = "write") -> None:
         """Make this tensor a variable: backward will fill `.grad` (MXNet semantics).
@@ -206,30 +228,33 @@ class Tensor:
     # ---- comparisons: boolean tensors, never differentiated ----
 
     def __lt__(self, other):
-        return _wrap(self.data < ops.operand_data(other, self))
+        return _compare(operator.lt, "<", self, other)
 
     def __le__(self, other):
-        return _wrap(self.data <= ops.operand_data(other, self))
+        return _compare(operator.le, "<=", self, other)
 
     def __gt__(self, other):
-        return _wrap(self.data > ops.operand_data(other, self))
+        return _compare(operator.gt, ">", self, other)
 
     def __ge__(self, other):
-        return _wrap(self.data >= ops.operand_data(other, self))
+        return _compare(operator.ge, ">=", self, other)
 
     def __eq__(self, other):
-        return _wrap(self.data == ops.operand_data(other, self))
+        return _compare(operator.eq, "==", self, other)
 
     def __ne__(self, other):
-        return _wrap(self.data != ops.operand_data(other, self))
+        return _compare(operator.ne, "!=", self, other)
 
     __hash__ = object.__hash__      # tensors stay usable as dict keys despite __eq__
 
     # ---- in-place updates: outside the graph, unless recording needs them in it ----
 
     def _inplace(self, other, out_of_place, update):
-        if state.recording and (self.requires_grad or getattr(other, "requires_grad", False)):
-            return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
+        if state.recording:
+            if self._req is not None and self._node is None:    # a variable stays a leaf:
+                _refuse_recorded_update(self, other, "an in-place update")  # updated in place
+            elif self.requires_grad or getattr(other, "requires_grad", False):
+                return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
         value = ops.operand_data(other, self)
         try:
             update(self.data, value)
@@ -255,17 +280,20 @@ class Tensor:
 
         Inside record(), on a recorded result or with a value that needs a gradient, the
         update is recorded as PyTorch does: t takes the history of a copy with index replaced.
-        A leaf variable is still updated in place, outside the graph.
+        A leaf variable is still updated in place, outside the graph, by a value that needs
+        no gradient (one that does is refused: its gradient would be lost).
         """
         try:
-            if state.recording and (not self.is_leaf or (
-                    self._req is None and getattr(value, "requires_grad", False))):
-                old = _wrap(self.data, self._node)
-                old._vc = self._vc      # the old memory, unchanged, keeps its aliases' counter
-                new = ops.setitem(old, index, value)
-                # t now holds new memory: a counter of its own, past every version recorded
-                self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
-                return
+            if state.recording and (not self.is_leaf or getattr(value, "requires_grad", False)):
+                if self._node is None and self._req is not None:    # a variable stays a leaf
+                    _refuse_recorded_update(self, value, f"t[{index!r}] = value")
+                else:
+                    old = _wrap(self.data, self._node)
+                    old._vc = self._vc  # the old memory, unchanged, keeps its aliases' counter
+                    new = ops.setitem(old, index, value)
+                    # t now holds new memory: a counter of its own, past every version recorded
+                    self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
+                    return
             self.data[ops.index_data(index)] = ops.operand_data(value, self)
         except (IndexError, ValueError) as e:
             raise _update_error(self, index, value, e) from None
@@ -525,9 +553,66 @@ class Tensor:
         return _above("notebook").tensor_html(self)
 
     def __format__(self, spec: str) -> str:
-        if spec and self.data.size == 1:
-            return format(self.data.item(), spec)
-        return format(str(self), spec)
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(f"format spec {spec!r} needs a one-element tensor, but this one has "
+                            f"shape {self.shape}: format its elements (e.g. t[0]), or t.item() "
+                            "of a one-element result")
+        return format(self.data.item(), spec)
+
+    # ---- pickling and copying: the data (and whether it is a variable), never the graph ----
+
+    def __reduce__(self):
+        # As PyTorch: a recorded result pickles as a leaf that requires a gradient, without
+        # its graph (which could be huge, or deeper than pickle's recursion limit), and
+        # without .grad. A fresh version counter is made on loading (_rebuilt).
+        req = self._req or ("add" if self._node is not None else None)
+        return _rebuilt, (backend.to_host(self.data), self.device, req)
+
+    def __copy__(self) -> Tensor:
+        """copy.copy(t): the same memory (and so the same version), graph and gradient."""
+        t = _wrap(self.data, self._node)
+        t._vc, t._req, t._grad = self._shared_vc(), self._req, self._grad
+        return t
+
+    def __deepcopy__(self, memo) -> Tensor:
+        """copy.deepcopy(t) of a leaf: new memory, a copy of .grad, the same grad_req.
+
+        A recorded result is refused, as in PyTorch: copying its graph is not supported;
+        deepcopy t.detach() for its values.
+        """
+        if self._node is not None:
+            raise GraphError(f"copy.deepcopy of a recorded result (shape {self.shape}, made by "
+                             f"'{self._node.name}') is not supported: deepcopy t.detach() for "
+                             "its values, or copy the leaves it was computed from")
+        t = _wrap(self.data.copy())
+        t._req = self._req
+        if self._grad is not None:
+            t._grad = copy.deepcopy(self._grad, memo)
+        memo[id(self)] = t
+        return t
+
+
+def _compare(op, symbol: str, t: Tensor, other) -> Tensor:
+    """t <op> other as a boolean tensor; shapes that do not broadcast raise ShapeError."""
+    value = ops.operand_data(other, t)
+    try:
+        return _wrap(op(t.data, value))
+    except ValueError as e:
+        raise broadcast_error(symbol, (t.data, value), e) from None
+
+
+def broadcast_error(what: str, arrays, e: ValueError) -> ValueError:
+    """A ShapeError naming the shapes when `arrays` do not broadcast, else e unchanged."""
+    shapes = [numpy.shape(a) for a in arrays]
+    try:
+        numpy.broadcast_shapes(*shapes)
+    except ValueError:
+        return ShapeError(f"{what}: shapes {' and '.join(map(str, shapes))} do not broadcast: "
+                          "compared from the last axis, each pair of sizes must be equal or "
+                          "one of them 1; reshape one of them to fit")
+    return e
 
 
 def _above(name: str):
@@ -546,10 +631,20 @@ def _wrap(data, node=None) -> Tensor:
         data = numpy.asarray(data)      # NumPy turns 0-d results into scalars; keep arrays
     t = _new(Tensor)
     t.data = data
-    t.grad = None
+    t._grad = None
     t._node = node
     t._req = None
     t._vc = _UNCHANGED
+    return t
+
+
+def _rebuilt(data, device, req) -> Tensor:
+    """A tensor from its pickled state (Tensor.__reduce__)."""
+    t = Tensor(data, device=device)
+    if req == "write":
+        t.attach_grad("write")      # as attach_grad: zeros in .grad
+    elif req == "add":
+        t.requires_grad = True
     return t
 
 
@@ -585,7 +680,10 @@ def _to_array(data, dtype, device):
     """Turn user input into an array following API §1's dtype rules; no copy if none asked."""
     if isinstance(data, Tensor):
         data = data.data
+    if dtype is not None:
+        _check_numeric(numpy.dtype(dtype), "the dtype= argument")
     if backend.is_array(data):
+        _check_numeric(data.dtype, f"a {type(data).__module__.split('.')[0]} array")
         if device is None:      # a CuPy array stays on its GPU; host data goes to the default
             device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
                 else backend.get_default_device()
@@ -598,11 +696,19 @@ def _to_array(data, dtype, device):
             arr = arr.astype(numpy.float32)
         elif arr.dtype.kind == "i":           # Python ints become int64 on every platform
             arr = arr.astype(numpy.int64, copy=False)
-        elif arr.dtype.kind not in "bfcu":
-            raise TypeError(f"cannot make a tensor from {type(data).__name__} "
-                            f"(NumPy reads it as dtype {arr.dtype})")
+        else:
+            _check_numeric(arr.dtype, f"a {type(data).__name__}")
         data = arr
+    elif isinstance(data, numpy.generic):
+        _check_numeric(data.dtype, f"a {type(data).__name__}")
     return backend.as_array(data, dtype=dtype, device=device)
+
+
+def _check_numeric(dtype, what: str) -> None:
+    """Refuse a dtype that is not a number or a bool (strings, objects, dates, records)."""
+    if dtype.kind not in "biufc":
+        raise TypeError(f"cannot make a tensor of dtype {dtype} (from {what}): a tensor holds "
+                        "numbers or bools; convert the values first (e.g. with float())")
 
 
 def _reduction_input(x: Tensor, dtype, out) -> Tensor:
@@ -610,6 +716,17 @@ def _reduction_input(x: Tensor, dtype, out) -> Tensor:
     if out is not None:
         raise TypeError("out= is not supported: a reduction of a Tensor returns a new Tensor")
     return x if dtype is None else x.astype(dtype)
+
+
+def _refuse_recorded_update(variable, value, what: str) -> None:
+    """Refuse to write a value that needs a gradient into a variable (as PyTorch does):
+    the variable stays a leaf, so the value's gradient would be lost without a word."""
+    if ops.requires_grad(value):
+        raise GraphError(
+            f"{what} of a variable (shape {variable.shape}) with a value that needs a gradient, "
+            "inside autograd.record(): the value's gradient would be lost. Update variables "
+            "outside record() (after backward), or compute a new tensor (y = x * 1.0; "
+            "y[...] = value) and use y")
 
 
 def _update_error(t, index, value, e):

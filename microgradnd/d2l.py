@@ -98,11 +98,14 @@ class EpochClock:
         return (f"epoch 1 took {_duration(per)}: {self.num_epochs} epochs take about "
                 f"{_duration(per * self.num_epochs)}")
 
+    def remaining(self, epochs_done: int) -> str:
+        """'1 min 03 s left' after `epochs_done` epochs."""
+        per = self.per_epoch(epochs_done)
+        return f"{_duration(per * (self.num_epochs - epochs_done))} left"
+
     def left(self, epochs_done: int) -> str:
         """'2.1 s/epoch, 1 min 03 s left' after `epochs_done` epochs."""
-        per = self.per_epoch(epochs_done)
-        return (f"{_duration(per)}/epoch, "
-                f"{_duration(per * (self.num_epochs - epochs_done))} left")
+        return f"{_duration(self.per_epoch(epochs_done))}/epoch, {self.remaining(epochs_done)}"
 
 
 # ---- 3.2 linear regression from scratch ----
@@ -113,7 +116,7 @@ def synthetic_data(w: Tensor, b, num_examples: int, *, noise: float = 0.01):
 
     The data lands on w's device; `noise` is the standard deviation of the label noise.
     """
-    _check_count("num_examples", num_examples, "synthetic_data")
+    _check_count("num_examples", num_examples, "synthetic_data", minimum=0)    # 0: no data
     device = w.device if isinstance(w, Tensor) else None
     X = np.random.normal(0, 1, (num_examples, len(w)), device=device)
     y = np.dot(X, w) + b
@@ -1208,7 +1211,11 @@ def synthetic_airfoil(num_examples: int = 1503, seed: int = 0) -> Tensor:
 
 
 def get_data_ch11(batch_size: int = 10, n: int = 1500, *, synthetic: bool = False):
-    """The airfoil self-noise data, standardized: (minibatch iterator, number of features)."""
+    """The airfoil self-noise data, standardized: (minibatch iterator, number of features).
+
+    `n` caps the number of examples, as the book's `data[:n]` does: a shorter file gives all
+    of its rows.
+    """
     _check_count("batch_size", batch_size, "get_data_ch11")
     _check_count("n", n, "get_data_ch11")
     if synthetic:
@@ -1221,9 +1228,6 @@ def get_data_ch11(batch_size: int = 10, n: int = 1500, *, synthetic: bool = Fals
             raise ValueError(f"{path} is not the airfoil table: it reads as shape {data.shape}"
                              f"{' with unreadable (NaN) entries' if unreadable else ''}; the "
                              "file has 1503 rows of 6 tab-separated numbers")
-    if n > len(data):
-        raise ValueError(f"get_data_ch11: n={n} examples asked for, but the airfoil data has "
-                         f"{len(data)} rows: use n <= {len(data)}")
     data = (data - data.mean(axis=0)) / data.std(axis=0)
     data_iter = load_array((data[:n, :-1], data[:n, -1]), batch_size, is_train=True)
     return data_iter, data.shape[1] - 1

@@ -9,6 +9,10 @@ class ShapeError(ValueError):
     """Shapes that do not fit an operation; the message names both shapes."""
 
 
+class AxisError(ShapeError, IndexError):
+    """An axis out of range for a tensor's dimensions; also an IndexError, as NumPy's."""
+
+
 class DeviceError(RuntimeError):
     """Tensors on different devices, or CUDA asked for where it is not available."""
 
@@ -19,3 +23,9 @@ class GraphError(RuntimeError):
 
 class GradcheckError(AssertionError):
     """Reverse-mode and finite-difference derivatives disagree."""
+
+
+def shape_error(message: str, cause: Exception) -> ShapeError:
+    """The error for a shape problem NumPy reported as `cause`: an AxisError for its AxisError
+    (an IndexError too), else a ShapeError."""
+    return (AxisError if isinstance(cause, IndexError) else ShapeError)(message)

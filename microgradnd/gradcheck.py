@@ -51,6 +51,12 @@ def _projected(f, xs, v) -> float:
     return float((out.data * v.data).sum().item())
 
 
+def _check_step(eps) -> None:
+    """Central differences divide by 2·eps: it must be a positive number."""
+    if not eps > 0 or eps == float("inf"):
+        raise ValueError(f"eps must be a small positive step (e.g. 1e-6), got {eps!r}")
+
+
 def _check(f, xs, v, eps, atol, rtol, order):
     with autograd.record():
         out = f(*xs)
@@ -87,6 +93,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
     f maps tensors to a tensor; inputs are copied to float64. A non-scalar output is
     projected on a fixed random direction, so every Jacobian entry takes part.
     """
+    _check_step(eps)
     xs = _float64_variables(inputs)
     with autograd.pause():
         out = _output(f(*xs))
@@ -97,6 +104,7 @@ def gradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e
 def gradgradcheck(f, inputs, eps: float = 1e-6, atol: float = 1e-5,
                   rtol: float = 1e-3) -> bool:
     """Check second derivatives: gradcheck of x -> ⟨∂⟨f(x), v⟩/∂x, u⟩ for fixed random v, u."""
+    _check_step(eps)
     xs = _float64_variables(inputs)
     rng = numpy.random.default_rng(1)
     with autograd.pause():

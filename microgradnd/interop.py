@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy
 
 from . import backend, ops
-from .core import Tensor, _wrap
+from .core import Tensor, _wrap, broadcast_error
 from .graph import state
 from .ops import registry
 
@@ -57,7 +57,12 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     outs = kwargs.get("out", ())
     if outs:
         kwargs["out"] = tuple(x.data if isinstance(x, Tensor) else x for x in outs)
-    result = getattr(ufunc, method)(*arrays, **kwargs)
+    try:
+        result = getattr(ufunc, method)(*arrays, **kwargs)
+    except ValueError as e:     # `ndarray < tensor` of shapes that do not broadcast
+        if method != "__call__":
+            raise
+        raise broadcast_error(f"numpy.{ufunc.__name__}", arrays, e) from None
     # Tensors written in place (out=, and ufunc.at's first input) count a new version,
     # so a backward that saved them refuses instead of using the new values silently.
     for x in outs + (inputs[:1] if method == "at" else ()):

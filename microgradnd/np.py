@@ -86,8 +86,11 @@ def array(object, dtype=None, *, copy: bool = True, device=None,  # noqa: A002
     device = _device(device, ctx)
     src = object.data if isinstance(object, Tensor) else object
     out = tensor(src, dtype=dtype, device=device)
-    if copy and out.data is src:        # tensor() shares an array's memory; array() copies
-        out = _wrap(out.data.copy())
+    if out.data is src:
+        if copy:                        # tensor() shares an array's memory; array() copies
+            out = _wrap(out.data.copy())
+        elif isinstance(object, Tensor):    # an alias: it shares the version too
+            out._vc = object._shared_vc()
     return out
 
 

@@ -7,6 +7,8 @@ printed as MXNet prints its Contexts.
 """
 from __future__ import annotations
 
+import numpy
+
 from . import backend, ops
 from .core import Tensor, _wrap, as_tensor
 from .errors import ShapeError
@@ -143,6 +145,8 @@ def sequence_mask(data, sequence_length=None, use_sequence_length: bool = False,
     data = as_tensor(data)
     if not use_sequence_length:
         return data
+    if data.ndim >= 2:      # an axis out of range is an AxisError, as everywhere
+        axis = ops.axis_index(axis, data.ndim, "sequence_mask")
     if axis not in (0, 1) or data.ndim < 2:
         raise ValueError(f"sequence_mask: axis must be 0 or 1 of data with at least 2 axes, "
                          f"got axis={axis} and shape {data.shape}")
@@ -169,6 +173,9 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, dtype="float32") -
     Not differentiable (its input is integer labels). An index outside [0, depth) gives a row
     of `off_value`, as in MXNet; float indices (MXNet's labels often are) are truncated.
     """
+    if isinstance(depth, bool) or not isinstance(depth, (int, numpy.integer)) or depth < 1:
+        raise ValueError(f"one_hot: depth must be a positive number of classes (an int), "
+                         f"got {depth!r}")
     idx = as_tensor(indices).data
     xp = backend.xp_of(idx)
     hot = idx.astype("int64")[..., None] == xp.arange(depth)
@@ -184,7 +191,7 @@ def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False
     """
     data = as_tensor(data)
     xp = data.xp
-    axis = axis % data.ndim
+    axis = ops.axis_index(axis, data.ndim, "pick")
     n = data.shape[axis]
     idx = backend.to_device(as_tensor(index).data, data.device).astype("int64")
     if idx.ndim == data.ndim:           # the axis kept as 1

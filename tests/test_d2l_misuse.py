@@ -331,7 +331,6 @@ BAD_SIZES = [
      "seq_data_iter_sequential: batch_size"),
     (lambda v: next(d2l.seq_data_iter_sequential(list(range(100)), 2, v)),
      "seq_data_iter_sequential: num_steps"),
-    (lambda v: d2l.synthetic_data(np.ones(2), 0.0, v), "synthetic_data: num_examples"),
     (lambda v: d2l.synthetic_fashion_mnist(v, 10), "synthetic_fashion_mnist: num_train"),
     (lambda v: d2l.synthetic_fashion_mnist(10, v), "synthetic_fashion_mnist: num_test"),
     (lambda v: d2l.synthetic_time_machine(v), "synthetic_time_machine: num_lines"),
@@ -371,9 +370,8 @@ def test_train_ch11_with_too_few_examples_says_why():
 
 
 def test_other_bad_sizes_name_the_argument():
-    with pytest.raises(ValueError, match=r"get_data_ch11: n=2000 examples asked for, but the "
-                                         r"airfoil data has 1503 rows"):
-        d2l.get_data_ch11(n=2000, synthetic=True)
+    data_iter, _ = d2l.get_data_ch11(n=2000, synthetic=True)    # n caps, as data[:n] does
+    assert data_iter.num_examples == 1503
     train_iter, test_iter = d2l.load_data_fashion_mnist(4, synthetic=True)
     with pytest.raises(ValueError, match=r"predict_ch3: n=6 images asked for, but a batch of "
                                          r"test_iter holds 4"):
@@ -387,6 +385,10 @@ def test_other_bad_sizes_name_the_argument():
     with pytest.raises(ValueError, match="synthetic_airfoil: num_examples must be an integer "
                                          ">= 2, got 1"):    # one row has no spread to scale by
         d2l.synthetic_airfoil(1)
+    for value in (-1, 2.5):             # no examples at all is an empty data set, allowed
+        with pytest.raises(ValueError, match=rf"synthetic_data: num_examples must be an "
+                                             rf"integer >= 0, got {value}"):
+            d2l.synthetic_data(np.ones(2), 0.0, value)
     with pytest.raises(ValueError, match="train_2d: steps must be an integer >= 0, got -1"):
         d2l.train_2d(lambda *a: a, steps=-1)
 

@@ -70,7 +70,7 @@ def test_cuda_normalizes_to_cuda_0(device):
 
 
 @needs_cuda
-def test_a_gpu_index_past_the_last_raises():
+def test_cuda_a_gpu_index_past_the_last_raises():     # "cuda": the fake CuPy run selects it
     count = backend.cuda_device_count()
     with pytest.raises(mg.DeviceError, match=f"has {count} GPU"):
         mg.tensor([1.0], device=f"cuda:{count}")

@@ -166,8 +166,8 @@ def test_every_name_on_the_path_is_defined_above_its_use_or_listed():
 def test_the_readme_list_is_short_true_and_needed():
     listed = readme_list()
     assert set(listed) == {"core.py", "backend.py", "errors.py", "ops/elementwise.py",
-                           "ops/conversion.py", "ops/shapes.py", "display.py", "notebook.py",
-                           "stepper.py", "ledger.py"}
+                           "ops/conversion.py", "ops/shapes.py", "ops/indexing.py",
+                           "display.py", "notebook.py", "stepper.py", "ledger.py"}
     for file, names in listed.items():
         module = mg if file == "__init__.py" else __import__(
             "microgradnd." + file.removesuffix(".py").replace("/", "."), fromlist=["_"])

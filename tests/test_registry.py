@@ -5,6 +5,7 @@ tests check that the written-out parts are current, that every declaration is se
 says, and, on a temporary copy of the package, that a new op is seen everywhere.
 """
 import importlib.util
+import inspect
 import os
 import shutil
 import subprocess
@@ -40,13 +41,16 @@ def test_the_written_out_source_is_current():
 def test_each_declaration_is_seen(d):
     op = d.op
     assert d.function.__module__ == op.__module__, "the function lives beside its class"
-    x = mg.tensor([0.5, 1.5], dtype="float64")
+    x = mg.tensor([0.25, 0.75], dtype="float64")     # inside every elementwise op's domain
     x.attach_grad()
     if op.method:
         method = getattr(mg.Tensor, op.method)
         assert method.__qualname__ == f"Tensor.{op.method}"      # a written def
-        with autograd.record():
-            assert getattr(x, op.method)()._node.op is op
+        required = [p for p in inspect.signature(method).parameters.values()
+                    if p.default is inspect.Parameter.empty]
+        if len(required) == 1:          # self alone: t.exp(); t.repeat(n) needs more
+            with autograd.record():
+                assert getattr(x, op.method)()._node.op is op
     if op.numpy_twin:
         twin = registry.numpy_twin(op)
         table = (interop.DIFFERENTIABLE_UFUNCS if isinstance(twin, numpy.ufunc)

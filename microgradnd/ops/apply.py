@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy
 
 from .. import backend, core
-from ..errors import DeviceError, ShapeError
+from ..errors import DeviceError, ShapeError, shape_error
 from ..graph import Node, state
 
 __all__ = ["Op", "as_constant", "binary", "operand_data", "record_node", "requires_grad", "unary"]
@@ -141,7 +141,7 @@ def unary(op, x, *args):
         out = core._wrap(op.forward(x.data, *args))
     except ValueError as e:
         _refuse_other_gpu(e)
-        raise ShapeError(f"{op.name} of a tensor of shape {x.shape}: {e}") from None
+        raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
     if state.recording and (x._req is not None or (
             x._node is not None and x._node.inputs is not None)):

@@ -387,8 +387,17 @@ class LogAddExp(Op):
     def backward(node, out, g):
         a, b = node.inputs          # either may be a Python float: np.logaddexp(t, 0.0)
         need_a, need_b = node.requires_grad
-        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows
-        return (g * exp(a - out) if need_a else None), (g * exp(b - out) if need_b else None)
+        # d/da = eᵃ / (eᵃ + eᵇ) = e^(a - out), which never overflows; where a is the answer
+        # (a == out, an infinite one included, where a - out would be inf - inf) it is e⁰ = 1
+        return ((g * exp(_where_not_answer(a, out)) if need_a else None),
+                (g * exp(_where_not_answer(b, out)) if need_b else None))
+
+
+def _where_not_answer(x, out):
+    """x - out, and 0 where x equals out (so +inf - +inf gives the slope 1, as PyTorch)."""
+    xd = x.data if isinstance(x, core.Tensor) else x
+    with numpy.errstate(invalid="ignore"):
+        return where(xd == out.data, 0.0, x - out)
 
 
 def logaddexp(a, b):
@@ -482,9 +491,10 @@ def minimum(a, b):
 class Clip(Op):
     """x limited to [lo, hi] (a bound may be None): min(max(x, lo), hi), as NumPy.
 
-    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp). A bound
-    that is a Tensor gets it where it is the answer, as PyTorch: lo where x < lo < hi, hi
-    where x > hi or lo > hi (then every element is hi); where x < lo == hi, neither does.
+    The gradient reaches x where lo <= x <= hi, bounds included (PyTorch's clamp), so never
+    where x is NaN. A bound that is a Tensor gets it where it is the answer, as PyTorch: lo
+    where x < lo < hi, hi where x > hi or lo > hi (then every element is hi); where
+    x < lo == hi, neither does.
     """
 
     name = "clip"
@@ -505,7 +515,7 @@ class Clip(Op):
         no = xp.zeros((), bool)     # an absent bound is never the answer
         below = no if lo is None else xp.asarray(xd < lod)
         above = no if hi is None else xp.asarray(xd > hid)
-        inside = ~(below | above)
+        inside = ~(below | above) & (xd == xd)      # NaN is inside no bounds (gradient 0)
         if lo is not None and hi is not None:
             below = below & xp.asarray(lod < hid)
             above = above | xp.asarray(lod > hid)

@@ -12,15 +12,15 @@ import operator
 import numpy
 
 from .. import backend, core
-from ..errors import ShapeError
+from ..errors import GraphError, ShapeError
 from ..graph import state
 from .apply import Op, as_constant, record_node, requires_grad, unary
 from .elementwise import where
-from .shapes import expand_dims, reshape, view_of
+from .shapes import axis_index, expand_dims, reshape, view_of
 
 __all__ = [  # what ops/__init__.py gathers
-    "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "concatenate", "getitem",
-    "index_add_to_zeros", "index_data", "setitem", "split", "stack",
+    "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "before_replacements", "concatenate",
+    "getitem", "index_add_to_zeros", "index_data", "setitem", "split", "stack",
 ]
 
 
@@ -126,6 +126,25 @@ class SetItem(Op):
         return node.args[1]
 
 
+def before_replacements(x, node):
+    """The tensor `node` was recorded on, before recorded `x[i] = v` updates rebound x.
+
+    Each update's SetItem node keeps the tensor it replaced (Op.replaced). The chain is
+    followed back while it is newer than `node`, and each step must go back in time: a step
+    that does not (a broken replacement) is refused, so the loop ends after at most as many
+    steps as there are nodes between them, and backward never goes round in a cycle.
+    """
+    while x._node is not None and x._node.seq > node.seq:
+        earlier = x._node.op.replaced(x._node)
+        if earlier is None or (earlier._node is not None and earlier._node.seq >= x._node.seq):
+            raise GraphError(
+                f"'{node.name}' was recorded on a tensor (shape {x.shape}) that '{x._node.name}' "
+                "replaced later, and the tensor it replaced cannot be found: backward would go "
+                "round in a cycle. Compute a new tensor instead of updating this one in place")
+        x = earlier
+    return x
+
+
 def setitem(x, index, value):
     """A copy of x with x[index] = value; recorded when x or value needs a gradient."""
     index = index_data(index)
@@ -185,8 +204,7 @@ def concatenate(xs, axis=0):
         core.check_same_device(like.data, x.data, "concatenate")
     if like.data.ndim == 0:
         raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated")
-    axis = operator.index(axis)
-    axis = axis + like.data.ndim if axis < 0 else axis
+    axis = axis_index(axis, like.data.ndim, "concatenate")
     try:
         out = core._wrap(Concatenate.forward(*(x.data for x in xs), axis))
     except ValueError as e:
@@ -214,9 +232,8 @@ def stack(xs, axis=0):
 def split(x, indices_or_sections, axis=0):
     """x cut along `axis` into equal sections (an int) or at the given indices (a list);
     each piece is a view, and its gradient flows back into x."""
-    axis = operator.index(axis)
-    n = x.data.shape[axis]      # IndexError for a bad axis, as NumPy
-    axis = axis + x.data.ndim if axis < 0 else axis
+    axis = axis_index(axis, x.data.ndim, "split")
+    n = x.data.shape[axis]
     if isinstance(indices_or_sections, (list, tuple)) or backend.is_array(indices_or_sections):
         cuts = [operator.index(i) for i in indices_or_sections]
     else:

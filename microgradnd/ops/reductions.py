@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import builtins
 import math
-import operator
 
 import numpy
 
 from .. import backend, core
-from ..errors import ShapeError
+from ..errors import AxisError, ShapeError, shape_error
 from .apply import Op, unary
 from .conversion import cast
 from .elementwise import abs, where
-from .shapes import broadcast_to, reshape
+from .shapes import axis_index, broadcast_to, reshape
 
 __all__ = [  # what ops/__init__.py gathers
     "Cumsum", "Max", "Min", "SafeSqrt", "Sum", "argmax", "argmin", "cumsum", "max", "mean",
@@ -141,11 +140,7 @@ def cumsum(x, axis=None):
     sums of the gradient from the other end."""
     if axis is None:
         x, axis = (x if x.data.ndim == 1 else reshape(x, (-1,))), 0
-    axis = operator.index(axis)
-    if not -x.data.ndim <= axis < x.data.ndim:
-        raise ShapeError(f"cumsum of a tensor of shape {x.shape}: axis {axis} is out of "
-                         f"bounds for {x.ndim} dimensions")
-    return unary(Cumsum, x, axis % x.data.ndim, False)
+    return unary(Cumsum, x, axis_index(axis, x.data.ndim, "cumsum"), False)
 
 
 # ---- composed: no backward of their own ----
@@ -158,7 +153,7 @@ def _count(x, axis, name: str) -> int:
         return x.size if axis is None or x.ndim == 0 else math.prod(
             x.shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
     except IndexError:      # as NumPy's own fix (numpy#15836): not a bare IndexError
-        raise ShapeError(f"{name} of a tensor of shape {x.shape}: axis {axis} is out of "
+        raise AxisError(f"{name} of a tensor of shape {x.shape}: axis {axis} is out of "
                          f"bounds for {x.ndim} dimensions") from None
 
 
@@ -229,7 +224,9 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 - NumPy'
         if ord not in (1, -1, math.inf, -math.inf):
             raise NotImplementedError(f"norm: the matrix norm ord={ord!r} is not supported "
                                       "(only None, 'fro', 1, -1, inf, -inf)")
-        rows, cols = (a % x.ndim for a in axes)
+        rows, cols = (axis_index(a, x.ndim, "norm") for a in axes)
+        if rows == cols:
+            raise ShapeError(f"norm of a tensor of shape {x.shape}: axis {axis!r} repeats an axis")
         over, across = (rows, cols) if ord in (1, -1) else (cols, rows)
         best = max if ord > 0 else min
         sums = sum(abs(x), over, keepdims=True)
@@ -273,8 +270,8 @@ def _arg(x, axis, keepdims, name):
     xp = backend.xp_of(x.data)
     try:
         out = getattr(xp, name)(x.data, axis=axis)
-    except ValueError as e:     # an empty tensor has no largest element
-        raise ShapeError(f"{name} of a tensor of shape {x.shape}: {e}") from None
+    except ValueError as e:     # an empty tensor has no largest element, or a bad axis
+        raise shape_error(f"{name} of a tensor of shape {x.shape}: {e}", e) from None
     if keepdims:
         out = out.reshape(_keep_shape(x.data.shape, axis))
     return out.astype(numpy.int64, copy=False)

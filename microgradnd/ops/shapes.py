@@ -10,13 +10,25 @@ import operator
 import numpy
 
 from .. import backend
-from ..errors import ShapeError
+from ..errors import AxisError, ShapeError
 from .apply import Op, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "BroadcastTo", "Reshape", "SumTo", "Transpose", "broadcast_to", "expand_dims", "flatten",
-    "reshape", "squeeze", "sum_to", "transpose",
+    "BroadcastTo", "Reshape", "SumTo", "Transpose", "axis_index", "broadcast_to", "expand_dims",
+    "flatten", "reshape", "squeeze", "sum_to", "transpose",
 ]
+
+
+def axis_index(axis, ndim: int, what: str) -> int:
+    """`axis` (negative counts from the end) as 0..ndim-1; AxisError when it is out of range.
+
+    Never `axis % ndim`: that would quietly take axis 5 of a matrix for axis 1.
+    """
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise AxisError(f"{what}: axis {axis} is out of bounds for a tensor of {ndim} "
+                        f"dimensions (axes {-ndim} to {ndim - 1})")
+    return axis + ndim if axis < 0 else axis
 
 
 def view_of(x, out):
@@ -65,9 +77,10 @@ def _axes(axis, ndim: int, what: str) -> tuple:
     except TypeError:
         raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {axis!r}") \
             from None
-    if any(not 0 <= a < ndim for a in out) or len(set(out)) != len(out):
-        raise ShapeError(f"{what}: axis {axis!r} is out of bounds or repeated for "
-                         f"{ndim} dimensions")
+    for a in axes:
+        axis_index(a, ndim, what)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{what}: axis {axis!r} repeats an axis")
     return tuple(out)
 
 
@@ -119,7 +132,7 @@ class Transpose(Op):
 def transpose(x, axes=None):
     """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
     if axes is not None:
-        axes = tuple(int(a) % x.ndim if x.ndim else int(a) for a in axes)
+        axes = tuple(axis_index(a, x.ndim, "transpose") for a in axes)
     return view_of(x, unary(Transpose, x, axes))
 
 
