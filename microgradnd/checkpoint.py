@@ -117,6 +117,11 @@ def checkpoint(fn, *args, **kwargs):
     from elsewhere, such as a closure's weights, get no gradient: pass them as arguments).
     Outside record(), or when no argument needs a gradient, it is just fn(*args).
     """
+    for key, value in kwargs.items():
+        if requires_grad(value):
+            raise TypeError(f"checkpoint: the keyword argument {key}= is a tensor that needs a "
+                            "gradient; pass it positionally, so the checkpoint keeps it and "
+                            "sends it its gradient")
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     tensors = tuple(args[i] for i in positions)
     if not (state.recording and any(requires_grad(t) for t in tensors)):

@@ -230,3 +230,9 @@ def test_notebook_views_show_the_recomputation():
         loss = loss_of(params, True)
     frame = autograd.step_backward(loss)[3]
     assert "<th>recomputed</th>" in frame._repr_html_()
+
+
+def test_a_tensor_keyword_argument_that_needs_a_gradient_is_refused():
+    x = mg.tensor([1.0], requires_grad=True)
+    with autograd.record(), pytest.raises(TypeError, match="w= .*positionally"):
+        mg.checkpoint(lambda a, w: a * w, x, w=x)
