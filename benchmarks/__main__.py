@@ -23,11 +23,12 @@ from . import (
     w6_mlp,
     w7_rnn,
     w8_lenet,
+    w9_jacobian,
 )
 
 WORKLOADS = {"W1": w1_chapter, "W2": w2_overhead, "W3": w3_large_batch, "W4": w4_depth,
              "W5": w5_hvp, "W6": w6_mlp, "W7": w7_rnn,
-             "W8": w8_lenet}
+             "W8": w8_lenet, "W9": w9_jacobian}
 
 
 def main() -> None:

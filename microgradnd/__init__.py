@@ -10,7 +10,18 @@ from .backend import cuda_is_available, get_default_device, set_default_device
 from .checkpoint import checkpoint
 from .core import Tensor, from_dlpack, tensor
 from .errors import DeviceError, GradcheckError, GraphError, ShapeError
-from .functional import grad, hessian, hvp, value_and_grad
+from .functional import (
+    grad,
+    hessian,
+    hvp,
+    jacfwd,
+    jacobian,
+    jacrev,
+    jvp,
+    linearize,
+    value_and_grad,
+    vjp,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from .notebook import show_graph
 from .ops import avg_pool2d, conv2d, max_pool2d
@@ -21,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd",
     "avg_pool2d", "checkpoint", "conv2d", "cuda_is_available", "d2l", "draw_graph", "from_dlpack",
-    "get_default_device", "grad", "gradcheck", "gradgradcheck", "hessian", "hvp", "max_pool2d",
-    "np", "npx", "ops", "set_default_device", "show_graph", "tensor", "value_and_grad",
+    "get_default_device", "grad", "gradcheck", "gradgradcheck", "hessian", "hvp", "jacfwd",
+    "jacobian", "jacrev", "jvp", "linearize", "max_pool2d", "np", "npx", "ops",
+    "set_default_device", "show_graph", "tensor", "value_and_grad", "vjp",
 ]

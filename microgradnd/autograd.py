@@ -13,10 +13,10 @@ from . import backend
 from .core import Tensor, _wrap, tensor
 from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
-from .ledger import saved_tensors  # the memory a tape keeps for backward
 from .ops.conversion import cast  # a dtype change, as an op
 from .ops.indexing import before_replacements  # t as an op recorded it, before `t[i] = v`
 from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes broadcasting)
+from .ops.tangents import carry  # a gradient copied outside the ops keeps its tangents
 from .stepper import step_backward
 
 __all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
@@ -310,7 +310,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         if not create_graph:    # hand out arrays the caller may modify without side effects
             root = id(_memory_root(g.data))
             if root in seen or not _writeable(g.data):
-                g = _wrap(g.data.copy())
+                g = carry(g, _wrap(g.data.copy()))      # a tangent of g stays with it
                 root = id(g.data)
             seen.add(root)
         result.append(g)
@@ -331,7 +331,15 @@ def _writeable(a) -> bool:
     return all(stride or n <= 1 for stride, n in zip(a.strides, a.shape))
 
 
-# ---- watching backward ----
+# ---- watching backward, and what it will need ----
+
+
+def saved_tensors(tape: Tape):
+    """The ledger of `tape`: each tensor its nodes keep for backward, with shape, bytes and
+    what shares its memory (ledger.py); `print()` it for a table."""
+    from .ledger import saved_tensors as ledger  # noqa: PLC0415 - not needed by the walk
+
+    return ledger(tape)
 
 
 class trace_backward:

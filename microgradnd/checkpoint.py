@@ -21,6 +21,7 @@ from . import functional
 from .core import Tensor, _wrap
 from .errors import GraphError
 from .graph import Tape, pause, state
+from .ops import tangents
 from .ops.apply import Op, record_node, requires_grad
 
 __all__ = ["Block", "Checkpoint", "checkpoint"]
@@ -115,7 +116,8 @@ def checkpoint(fn, *args, **kwargs):
     freed as soon as fn returns, and made again, one block at a time, while backward runs.
     fn must return one Tensor and compute it from its arguments alone (tensors it reads
     from elsewhere, such as a closure's weights, get no gradient: pass them as arguments).
-    Outside record(), or when no argument needs a gradient, it is just fn(*args).
+    Outside record(), when no argument needs a gradient, or when an argument carries a
+    forward-mode tangent (inside mg.jvp), it is just fn(*args).
     """
     for key, value in kwargs.items():
         if requires_grad(value):
@@ -125,6 +127,10 @@ def checkpoint(fn, *args, **kwargs):
     positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     tensors = tuple(args[i] for i in positions)
     if not (state.recording and any(requires_grad(t) for t in tensors)):
+        return fn(*args, **kwargs)
+    if any(tangents.has_tangent(t) for t in tensors):
+        # forward mode in flight (mg.jvp): its tangents are computed, and recorded for
+        # reverse over forward, by fn's own ops, so fn runs plainly (kept, not recomputed)
         return fn(*args, **kwargs)
     rng_state, training = numpy.random.get_state(), state.training
     with pause(train_mode=training):

@@ -31,7 +31,9 @@ _UNCHANGED = (0,)
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    __slots__ = ("data", "_grad", "_node", "_req", "_vc", "__weakref__")
+    # _tan, forward mode's tangents ({level: Tensor}), stays unset until forward mode touches
+    # the tensor, so making one costs nothing for it (ops/tangents.py reads it with getattr).
+    __slots__ = ("data", "_grad", "_node", "_req", "_vc", "_tan", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
     # and scalars reach the same ops through __array_ufunc__.
     __array_priority__ = 1000.0
@@ -255,6 +257,8 @@ class Tensor:
                 _refuse_recorded_update(self, other, "an in-place update")  # updated in place
             elif self.requires_grad or getattr(other, "requires_grad", False):
                 return out_of_place(self, other)   # `c += x` recorded as `c = c + x`
+        if ops.apply.open_levels and (_has_tangent(self) or _has_tangent(other)):
+            return out_of_place(self, other)   # forward mode: the tangent changes with the value
         value = ops.operand_data(other, self)
         try:
             update(self.data, value)
@@ -288,12 +292,11 @@ class Tensor:
                 if self._node is None and self._req is not None:    # a variable stays a leaf
                     _refuse_recorded_update(self, value, f"t[{index!r}] = value")
                 else:
-                    old = _wrap(self.data, self._node)
-                    old._vc = self._vc  # the old memory, unchanged, keeps its aliases' counter
-                    new = ops.setitem(old, index, value)
-                    # t now holds new memory: a counter of its own, past every version recorded
-                    self.data, self._node, self._vc = new.data, new._node, [self._vc[0] + 1]
+                    _replace_item(self, index, value)
                     return
+            if ops.apply.open_levels and (_has_tangent(self) or _has_tangent(value)):
+                _replace_item(self, index, value)   # forward mode: the tangent follows the value
+                return
             self.data[ops.index_data(index)] = ops.operand_data(value, self)
         except (IndexError, ValueError) as e:
             raise _update_error(self, index, value, e) from None
@@ -623,6 +626,23 @@ def _above(name: str):
     """
     module = sys.modules.get(f"{__package__}.{name}")
     return module if module is not None else importlib.import_module(f".{name}", __package__)
+
+
+def _has_tangent(x) -> bool:
+    return ops.tangents.has_tangent(x)
+
+
+def _replace_item(t, index, value) -> None:
+    """`t[index] = value` as PyTorch records it: t takes the history (and the tangents) of a
+    copy with index replaced."""
+    old = _wrap(t.data, t._node)
+    old._vc = t._vc      # the old memory, unchanged, keeps its aliases' counter
+    ops.tangents.carry(t, old)
+    new = ops.setitem(old, index, value)
+    # t now holds new memory: a counter of its own, past every version recorded
+    t.data, t._node, t._vc = new.data, new._node, [t._vc[0] + 1]
+    if hasattr(new, "_tan"):
+        t._tan = new._tan
 
 
 def _wrap(data, node=None) -> Tensor:

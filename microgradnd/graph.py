@@ -17,6 +17,7 @@ class _State(threading.local):
     training = False     # MXNet's train mode: set by record()/pause(), read by is_training()
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
+    levels = ()          # the tags of the open forward levels, outermost first (ops/tangents.py)
 
 
 state = _State()
@@ -85,12 +86,6 @@ class Tape:
         return format_tape(self)
 
     __repr__ = __str__
-
-    def saved(self):
-        """The ledger: each tensor the nodes keep for backward, its shape, bytes, sharing."""
-        from .ledger import saved_tensors  # noqa: PLC0415 - reading memory is not the graph
-
-        return saved_tensors(self)
 
     def _repr_html_(self) -> str:      # a notebook's view: rows linked to their inputs' rows
         from .notebook import tape_html  # noqa: PLC0415 - HTML only when a notebook asks

@@ -5,8 +5,8 @@ and, when its op's backward reads the output (`saves_output`), the output too. M
 are one memory seen twice: `x * x` keeps x twice, the output of `tanh` is also the input of the
 next op, a reshape is a view of its input's array. The ledger names the memory each tensor
 keeps alive (the array that owns it: a view keeps its whole base) and counts each memory once,
-in the first row that keeps it. `print(tape)` shows the per-node sums; `tape.saved()` (or
-`autograd.saved_tensors(tape)`) gives the rows. Nothing here is on the hot path.
+in the first row that keeps it. `print(tape)` shows the per-node sums;
+`autograd.saved_tensors(tape)` gives the rows. Nothing here is on the hot path.
 """
 from __future__ import annotations
 

@@ -128,7 +128,8 @@ def tape_html(tape) -> str:
     """The tape as a table whose inputs link to the rows that made them."""
     uid = next(_ids)
     index_of = {id(n): k for k, n in enumerate(tape.nodes)}
-    ledger = tape.saved()
+    from .ledger import saved_tensors  # noqa: PLC0415
+    ledger = saved_tensors(tape)
     rows = []
     for k, node in enumerate(tape.nodes):
         if node.inputs is None:

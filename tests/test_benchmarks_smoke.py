@@ -12,8 +12,9 @@ def test_quick_benchmarks_print_every_ratio(tmp_path):
                            str(out_json)], capture_output=True, text=True, env=os.environ,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
-    for wid in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"):
+    for wid in ("W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9"):
         assert re.search(rf"^{wid} ratio .+ = \d+\.\d+ ", proc.stdout, re.M), wid
     saved = json.loads(out_json.read_text())
-    assert [w["id"] for w in saved["workloads"]] == ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8"]
+    assert [w["id"] for w in saved["workloads"]] == ["W1", "W2", "W3", "W4", "W5", "W6", "W7",
+                                                     "W8", "W9"]
     assert all(w["ratios"] for w in saved["workloads"])

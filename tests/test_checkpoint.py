@@ -236,3 +236,17 @@ def test_a_tensor_keyword_argument_that_needs_a_gradient_is_refused():
     x = mg.tensor([1.0], requires_grad=True)
     with autograd.record(), pytest.raises(TypeError, match="w= .*positionally"):
         mg.checkpoint(lambda a, w: a * w, x, w=x)
+
+
+def test_forward_mode_through_a_checkpoint():
+    """Inside jvp the block runs plainly: the tangent is fn's, recorded or not."""
+    def f(x):
+        return (x * x).tanh()
+
+    x = mg.tensor([0.5, 1.0], requires_grad=True)
+    v = mg.tensor([1.0, 0.0])
+    _, plain = mg.jvp(f, (x,), (v,))
+    for recording in (False, True):
+        with autograd.record() if recording else autograd.pause():
+            _, checked = mg.jvp(lambda t: mg.checkpoint(f, t), (x,), (v,))
+        numpy.testing.assert_array_equal(checked.numpy(), plain.numpy())

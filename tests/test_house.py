@@ -16,7 +16,7 @@ import microgradnd as mg
 PACKAGE = Path(mg.__file__).parent
 README = (PACKAGE.parent / "README.md").read_text()
 PATH = ["graph.py", "ops/apply.py", "ops/arithmetic.py", "autograd.py"]
-MAX_LINES = 700
+MAX_LINES = 770     # 680 for reverse mode; forward mode's gate, levels and rules add ~85
 WALK_END = "    return leaves"      # the last line of _walk in autograd.py
 
 
@@ -167,7 +167,7 @@ def test_the_readme_list_is_short_true_and_needed():
     listed = readme_list()
     assert set(listed) == {"core.py", "backend.py", "errors.py", "ops/elementwise.py",
                            "ops/conversion.py", "ops/shapes.py", "ops/indexing.py",
-                           "display.py", "notebook.py", "stepper.py", "ledger.py"}
+                           "display.py", "notebook.py", "stepper.py", "ops/tangents.py"}
     for file, names in listed.items():
         module = mg if file == "__init__.py" else __import__(
             "microgradnd." + file.removesuffix(".py").replace("/", "."), fromlist=["_"])

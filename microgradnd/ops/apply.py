@@ -1,19 +1,25 @@
 """Applying an op: run its forward rule on arrays, and while recording leave a Node behind.
 
 Read this second, after graph.py. An op is a class with a `forward` rule (arrays in, an array
-out) and a `backward` rule (the output's gradient in, one gradient per input out, written in
-Tensor operations so that recording them gives second derivatives). `unary` and `binary` apply
-one; the families (arithmetic.py, elementwise.py, ...) define the ops themselves.
+out), a `backward` rule (the output's gradient in, one gradient per input out) and a `jvp`
+rule (one tangent per input in, the output's tangent out), both written in Tensor operations
+so that they compose with each other and with themselves. `unary` and `binary` apply one; the
+families (arithmetic.py, elementwise.py, ...) define the ops; tangents.py is forward mode.
 """
 from __future__ import annotations
+
+import itertools
+import threading
 
 import numpy
 
 from .. import backend, core
 from ..errors import DeviceError, ShapeError, shape_error
 from ..graph import Node, state
+from . import tangents
 
-__all__ = ["Op", "as_constant", "binary", "operand_data", "record_node", "requires_grad", "unary"]
+__all__ = ["Op", "as_constant", "binary", "dual_level", "operand_data", "record_node",
+           "requires_grad", "unary"]
 
 _ndarray = numpy.ndarray
 
@@ -48,6 +54,13 @@ class Op:
     method = None       # the Tensor method that calls that function (`t.exp()`), if any
     numpy_twin = None   # NumPy's name for it (`numpy.exp(t)`, `np.exp(x)`), if NumPy has one
     torch_twin = None   # PyTorch's (`torch.exp`), compared with in tests/test_torch_ops.py
+
+    @classmethod
+    def jvp(cls, inputs, args, out, tangents):
+        """The output's tangent, given one tangent per input (None: zero); forward mode."""
+        raise NotImplementedError(f"the op '{cls.name}' has no forward rule: give its class a "
+                                  "jvp(inputs, args, out, tangents) beside its backward rule "
+                                  "(docs/adding-an-op.md)")
 
     @staticmethod
     def replaced(node):
@@ -85,6 +98,37 @@ def record_node(op, out, inputs, args) -> None:
     tape = state.tape
     if tape is not None:
         tape.nodes.append(node)
+
+
+# ---- forward mode: levels of tangents ----
+
+# Forward levels open in all threads together: unary()'s and binary()'s one test, a plain global
+# (another thread's level only costs this thread a look at its own, empty, `state.levels`).
+open_levels = 0
+_lock = threading.Lock()
+_tags = itertools.count(1)      # never reused: a closed level's tangents stay dead
+
+
+class dual_level:
+    """`with dual_level() as level:` — open a forward level, the tag of one jvp's tangents.
+
+    Levels nest, each with its own tag: an inner jvp's tangent never mixes with an outer one's
+    (perturbation confusion), and a closed level's tangents are ignored everywhere."""
+
+    def __enter__(self) -> int:
+        global open_levels
+        self.tag, self._saved = next(_tags), state.levels
+        state.levels = self._saved + (self.tag,)
+        with _lock:
+            open_levels += 1
+        return self.tag
+
+    def __exit__(self, *exc):
+        global open_levels
+        state.levels = self._saved
+        with _lock:
+            open_levels -= 1
+        return False
 
 
 # ---- operands that are not Tensors ----
@@ -149,8 +193,10 @@ def unary(op, x, *args):
         tape = state.tape
         if tape is not None:
             tape.nodes.append(node)
+    # forward mode: one global read while it is off (and the thread's levels while it is on)
+    if open_levels and state.levels:
+        tangents.push(op, out, (x,), args)
     return out
-
 
 
 def binary(op, a, b):
@@ -189,4 +235,6 @@ def binary(op, a, b):
             tape = state.tape
             if tape is not None:
                 tape.nodes.append(node)
+    if open_levels and state.levels:      # forward mode, as in unary()
+        tangents.push(op, out, (a, b), ())
     return out

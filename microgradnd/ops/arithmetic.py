@@ -14,6 +14,7 @@ from .. import core
 from .apply import Op, binary, unary
 from .conversion import cast
 from .elementwise import log, where
+from .tangents import through_backward
 
 __all__ = [  # what ops/__init__.py gathers
     "Add", "Div", "Mul", "Neg", "Power", "Sub", "add", "div", "mul", "neg", "power", "square",
@@ -35,6 +36,11 @@ class Add(Op):
         need_a, need_b = node.requires_grad
         return (g if need_a else None), (g if need_b else None)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        ta, tb = t
+        return ta if tb is None else tb if ta is None else ta + tb
+
 
 def add(a, b):
     """a + b."""
@@ -55,6 +61,11 @@ class Sub(Op):
         need_a, need_b = node.requires_grad
         return (g if need_a else None), (-g if need_b else None)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        ta, tb = t
+        return ta if tb is None else -tb if ta is None else ta - tb
+
 
 def sub(a, b):
     """a - b."""
@@ -74,6 +85,13 @@ class Mul(Op):
         a, b = node.inputs
         need_a, need_b = node.requires_grad
         return (g * b if need_a else None), (g * a if need_b else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (a, b), (ta, tb) = inputs, t
+        if tb is None:
+            return ta * b
+        return a * tb if ta is None else ta * b + a * tb
 
 
 def mul(a, b):
@@ -100,6 +118,13 @@ class Div(Op):
             g_over_b = g / b
             # d/db a/b = -a/b² = -(1/b)·out
             return (g_over_b if need_a else None), (-g_over_b * out if need_b else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        b, (ta, tb) = inputs[1], t
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            # d(a/b) = (da - out·db) / b
+            return (ta if tb is None else -(out * tb) if ta is None else ta - out * tb) / b
 
 
 def div(a, b):
@@ -155,6 +180,14 @@ class Power(Op):
                     gb = g * (out * (math.log(a) if a > 0 else math.nan))
             return ga, gb
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule (masks and all) applied to each tangent."""
+        (a, b), (ta, tb) = inputs, t
+        if tb is None and type(b) is int and b > 1:     # x ** 2, x ** 4: no mask can apply
+            return ta * (a * 2) if b == 2 else ta * (b * a ** (b - 1))
+        return through_backward(Power, inputs, args, out, t)
+
 
 def power(a, b):
     """a ** b."""
@@ -178,6 +211,10 @@ class Neg(Op):
     @staticmethod
     def backward(node, out, g):
         return (-g,)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return -t[0]
 
 
 def neg(x):

@@ -106,6 +106,10 @@ class Unfold(Op):
     def backward(node, out, g):
         return (fold(g, node.args[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return unary(Unfold, t[0], args[0], 0.0)     # linear; the padding is a constant
+
 
 def unfold(x, win: Window, fill=0.0):
     """x's windows as columns (C, kh, kw, OH, OW, N); d/dx: fold (sum each back in place)."""
@@ -142,6 +146,10 @@ class Fold(Op):
     @staticmethod
     def backward(node, out, g):
         return (unary(Unfold, g, node.args[0], 0.0),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return fold(t[0], args[0])      # linear: fold of the tangent
 
 
 def fold(cols, win: Window):

@@ -24,6 +24,10 @@ class Cast(Op):
     def backward(node, out, g):
         return (cast(g, node.inputs[0].data.dtype),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return cast(t[0], args[0])
+
 
 def cast(x, dtype):
     """x converted to `dtype`; to an integer or boolean dtype the result is a constant."""
@@ -46,6 +50,10 @@ class ToDevice(Op):
     @staticmethod
     def backward(node, out, g):
         return (to_device(g, node.inputs[0].device),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return to_device(t[0], args[0])
 
 
 def to_device(x, device: str):

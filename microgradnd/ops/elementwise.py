@@ -12,7 +12,9 @@ import numpy
 from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
+from . import tangents
 from .apply import Op, as_constant, binary, operand_data, record_node, requires_grad, unary
+from .tangents import tangent_sum, through_backward
 
 __all__ = [  # what ops/__init__.py gathers
     "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
@@ -39,6 +41,9 @@ class Exp(Op):
     def backward(node, out, g):
         return (g * out,)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * out
 
 def exp(x):
     """e**x; d/dx = e**x."""
@@ -64,6 +69,10 @@ class Log(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / node.inputs[0],)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] / inputs[0]
 
 def log(x):
     """Natural logarithm; d/dx = 1/x."""
@@ -89,6 +98,10 @@ class Log1p(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g / (1.0 + node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] / (1.0 + inputs[0])
 
 def log1p(x):
     """log(1 + x); d/dx = 1/(1 + x)."""
@@ -113,6 +126,10 @@ class Sqrt(Op):
         with numpy.errstate(divide="ignore", invalid="ignore"):
             return (g * 0.5 / out,)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] * 0.5 / out
 
 def sqrt(x):
     """√x; d/dx = 1/(2√x)."""
@@ -143,6 +160,9 @@ class Sign(Op):
     def backward(node, out, g):
         return (_zeros_like(g),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return None
 
 def sign(x):
     """-1, 0 or 1 by the sign of x; d/dx = 0."""
@@ -166,6 +186,9 @@ class Abs(Op):
     def backward(node, out, g):
         return (g * sign(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * sign(inputs[0])
 
 def abs(x):  # noqa: A001 - mirrors numpy.abs
     """|x|; d/dx = sign(x)."""
@@ -192,6 +215,11 @@ class TanhGrad(Op):
         need_g, need_t = node.requires_grad
         return (gg * (1.0 - t * t) if need_g else None), (gg * (-2.0 * g * t) if need_t else None)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (g, tt), (dg, dt) = inputs, t
+        return tangent_sum(binary(TanhGrad, dg, tt) if dg is not None else None,
+                           dt * (-2.0 * g * tt) if dt is not None else None)
 
 class Tanh(Op):
     name = "tanh"
@@ -210,6 +238,9 @@ class Tanh(Op):
     def backward(node, out, g):
         return (binary(TanhGrad, g, out),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return binary(TanhGrad, t[0], out)
 
 def tanh(x):
     """tanh x; d/dx = 1 - tanh² x."""
@@ -239,6 +270,9 @@ class Sigmoid(Op):
     def backward(node, out, g):
         return (g * (out * (1.0 - out)),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * (out * (1.0 - out))
 
 def sigmoid(x):
     """1 / (1 + e**-x); d/dx = σ(x)(1 - σ(x))."""
@@ -260,6 +294,9 @@ class Heaviside(Op):
     def backward(node, out, g):
         return (_zeros_like(g),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return None
 
 def step(x):
     """1 where x > 0, else 0; d/dx = 0."""
@@ -280,6 +317,9 @@ class Relu(Op):
     def backward(node, out, g):
         return (g * step(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * step(inputs[0])
 
 def relu(x):
     """max(x, 0); d/dx = 1 where x > 0, else 0."""
@@ -301,6 +341,9 @@ class Sin(Op):
     def backward(node, out, g):
         return (g * cos(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * cos(inputs[0])
 
 def sin(x):
     """sin x; d/dx = cos x."""
@@ -322,6 +365,9 @@ class Cos(Op):
     def backward(node, out, g):
         return (-g * sin(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return -t[0] * sin(inputs[0])
 
 def cos(x):
     """cos x; d/dx = -sin x."""
@@ -343,6 +389,9 @@ class Sinh(Op):
     def backward(node, out, g):
         return (g * cosh(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * cosh(inputs[0])
 
 def sinh(x):
     """sinh x; d/dx = cosh x."""
@@ -364,6 +413,9 @@ class Cosh(Op):
     def backward(node, out, g):
         return (g * sinh(node.inputs[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return t[0] * sinh(inputs[0])
 
 def cosh(x):
     """cosh x; d/dx = sinh x."""
@@ -391,6 +443,12 @@ class LogAddExp(Op):
         # (a == out, an infinite one included, where a - out would be inf - inf) it is e⁰ = 1
         return ((g * exp(_where_not_answer(a, out)) if need_a else None),
                 (g * exp(_where_not_answer(b, out)) if need_b else None))
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (a, b), (ta, tb) = inputs, t
+        return tangent_sum(ta * exp(_where_not_answer(a, out)) if ta is not None else None,
+                           tb * exp(_where_not_answer(b, out)) if tb is not None else None)
 
 
 def _where_not_answer(x, out):
@@ -460,6 +518,10 @@ class Maximum(Op):
     def backward(node, out, g):
         return _split_by_winner(node, g, numpy.greater)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Maximum, inputs, args, out, t)
 
 def maximum(a, b):
     """max(a, b) elementwise, broadcasting; d/da = 1 where a > b, ½ where a == b, else 0."""
@@ -482,6 +544,10 @@ class Minimum(Op):
     def backward(node, out, g):
         return _split_by_winner(node, g, numpy.less)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Minimum, inputs, args, out, t)
 
 def minimum(a, b):
     """min(a, b) elementwise, broadcasting; d/da = 1 where a < b, ½ where a == b, else 0."""
@@ -528,6 +594,10 @@ class Clip(Op):
             ghi = g * _constant(above, g)
         return gx, glo, ghi
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Clip, inputs, args, out, t)
 
 def _shape_of(b):
     return None if b is None else b.shape if isinstance(b, core.Tensor) else ()
@@ -549,6 +619,8 @@ def clip(x, lo=None, hi=None):
             from None
     if state.recording and (requires_grad(x) or requires_grad(lo) or requires_grad(hi)):
         record_node(Clip, out, (x, lo, hi), ())
+    if state.levels:
+        tangents.push(Clip, out, (x, lo, hi), ())
     return out
 
 
@@ -574,6 +646,10 @@ class Where(Op):
         return (where(cond, g, 0.0) if node.requires_grad[0] else None,
                 where(cond, 0.0, g) if node.requires_grad[1] else None)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Where, inputs, args, out, t)
 
 def where(cond, a, b):
     """a where cond is true, else b; `cond` is a boolean array or tensor (not differentiated)."""
@@ -590,4 +666,6 @@ def where(cond, a, b):
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None
     if state.recording and (requires_grad(a) or requires_grad(b)):
         record_node(Where, out, (a, b), (cond,))
+    if state.levels:
+        tangents.push(Where, out, (a, b), (cond,))
     return out

@@ -14,6 +14,7 @@ import numpy
 from .. import backend, core
 from ..errors import GraphError, ShapeError
 from ..graph import state
+from . import tangents
 from .apply import Op, as_constant, record_node, requires_grad, unary
 from .elementwise import where
 from .shapes import axis_index, expand_dims, reshape, view_of
@@ -62,6 +63,10 @@ class IndexAddToZeros(Op):
     def backward(node, out, gg):
         return (getitem(gg, node.args[0]),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return index_add_to_zeros(t[0], *args)
+
 
 def index_add_to_zeros(g, index, shape):
     """zeros(shape) with g added at index (the backward of getitem)."""
@@ -80,6 +85,10 @@ class GetItem(Op):
     @staticmethod
     def backward(node, out, g):
         return (index_add_to_zeros(g, node.args[0], node.inputs[0].data.shape),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return unary(GetItem, t[0], *args)
 
 
 def getitem(x, index):
@@ -122,6 +131,14 @@ class SetItem(Op):
         return gx, gv
 
     @staticmethod
+    def jvp(inputs, args, out, t):
+        """x's tangent with its tangent at `index` replaced by value's."""
+        tx, tv = t
+        if tx is None:
+            tx = core._wrap(backend.xp_of(out.data).zeros_like(out.data))
+        return setitem(tx, args[0], 0.0 if tv is None else tv)
+
+    @staticmethod
     def replaced(node):
         return node.args[1]
 
@@ -156,6 +173,8 @@ def setitem(x, index, value):
                                      else value, index))
     if state.recording and (requires_grad(x) or requires_grad(value)):
         record_node(SetItem, out, (x, value), (index, x))
+    if state.levels:
+        tangents.push(SetItem, out, (x, value), (index, x))
     return out
 
 
@@ -190,6 +209,12 @@ class Concatenate(Op):
             start = stop
         return tuple(grads)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        zeros = backend.xp_of(out.data).zeros_like
+        return concatenate([core._wrap(zeros(x.data)) if tx is None else tx
+                            for x, tx in zip(inputs, t)], args[0])
+
 
 def concatenate(xs, axis=0):
     """The tensors of `xs` joined along an existing axis (all axes flattened when None)."""
@@ -212,6 +237,8 @@ def concatenate(xs, axis=0):
                          f"{', '.join(str(x.shape) for x in xs)} do not fit ({e})") from None
     if state.recording and builtins.any(requires_grad(x) for x in xs):
         record_node(Concatenate, out, tuple(xs), (axis,))
+    if state.levels:
+        tangents.push(Concatenate, out, tuple(xs), (axis,))
     return out
 
 

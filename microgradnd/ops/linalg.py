@@ -81,6 +81,13 @@ class MatMul(Op):
                 gb = reshape(gb, gb.shape[:-1])
         return ga, gb
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        (a, b), (ta, tb) = inputs, t
+        if tb is None:
+            return matmul(ta, b)
+        return matmul(a, tb) if ta is None else matmul(ta, b) + matmul(a, tb)
+
     @classmethod
     def shape_error(cls, a, b, e: ValueError) -> ShapeError:
         return ShapeError(f"matmul: shapes {numpy.shape(a)} and {numpy.shape(b)} do not fit "

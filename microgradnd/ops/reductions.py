@@ -53,6 +53,10 @@ class Sum(Op):
             g = reshape(g, _keep_shape(shape, axis))
         return (broadcast_to(g, shape),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return unary(Sum, t[0], *args)
+
 
 def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.sum
     """Sum over `axis` (all axes when None)."""
@@ -86,6 +90,12 @@ class Max(Op):
         share = _share_of_extremes(x.data, axis, backend.xp_of(x.data).max)
         return (reshape(g, _keep_shape(x.data.shape, axis)) * core._wrap(share),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        x = inputs[0]
+        share = _share_of_extremes(x.data, args[0], backend.xp_of(x.data).max)
+        return unary(Sum, t[0] * core._wrap(share), *args)
+
 
 def max(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.max
     """Largest element over `axis`; ties share the gradient."""
@@ -108,6 +118,12 @@ class Min(Op):
         axis, keepdims = node.args
         share = _share_of_extremes(x.data, axis, backend.xp_of(x.data).min)
         return (reshape(g, _keep_shape(x.data.shape, axis)) * core._wrap(share),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        x = inputs[0]
+        share = _share_of_extremes(x.data, args[0], backend.xp_of(x.data).min)
+        return unary(Sum, t[0] * core._wrap(share), *args)
 
 
 def min(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.min
@@ -133,6 +149,10 @@ class Cumsum(Op):
     def backward(node, out, g):
         axis, reverse = node.args
         return (unary(Cumsum, g, axis, not reverse),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return unary(Cumsum, t[0], *args)
 
 
 def cumsum(x, axis=None):
@@ -198,6 +218,11 @@ class SafeSqrt(Op):
     def backward(node, out, g):
         zero = out.data == 0
         return (where(zero, 0.0, g * 0.5 / where(zero, 1.0, out)),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        zero = out.data == 0
+        return where(zero, 0.0, t[0] * 0.5 / where(zero, 1.0, out))
 
 
 def std(x, axis=None, ddof: int = 0, keepdims: bool = False):

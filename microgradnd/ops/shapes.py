@@ -55,6 +55,10 @@ class Reshape(Op):
     def backward(node, out, g):
         return (reshape(g, node.inputs[0].data.shape),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return unary(Reshape, t[0], *args)
+
 
 def reshape(x, shape: tuple):
     """The same values in a new shape; one dimension may be -1."""
@@ -128,6 +132,10 @@ class Transpose(Op):
             return (transpose(g),)
         return (transpose(g, tuple(numpy.argsort(axes).tolist())),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return unary(Transpose, t[0], *args)
+
 
 def transpose(x, axes=None):
     """Permute the axes (reverse them when `axes` is None); negative axes count from the end."""
@@ -149,6 +157,10 @@ class BroadcastTo(Op):
     def backward(node, out, g):
         return (sum_to(g, node.inputs[0].data.shape),)
 
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return broadcast_to(t[0], *args)
+
 
 def broadcast_to(x, shape: tuple):
     """x repeated along new or size-1 axes to `shape` (a view)."""
@@ -169,6 +181,10 @@ class SumTo(Op):
     @staticmethod
     def backward(node, out, g):
         return (broadcast_to(g, node.inputs[0].data.shape),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return sum_to(t[0], *args)
 
 
 def sum_to(x, shape: tuple):
