@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 
+# Scripts the tests run in a subprocess (examples/, benchmarks/) import this checkout's
+# microgradnd, installed or not.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
+
 FAKE_CUPY = os.environ.get("MICROGRADND_FAKE_CUPY") == "1"
 if FAKE_CUPY and "fake_cupy" not in sys.modules:
     _spec = importlib.util.spec_from_file_location("fake_cupy",
