@@ -5,7 +5,7 @@
 """
 from numpy import bool_, float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
-from . import autograd, d2l, np, npx, ops
+from . import autograd, d2l, gluon, np, npx, ops
 from .backend import cuda_is_available, get_default_device, set_default_device
 from .checkpoint import checkpoint
 from .core import Tensor, from_dlpack, tensor
@@ -32,6 +32,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DeviceError", "GradcheckError", "GraphError", "ShapeError", "Tensor", "autograd",
     "avg_pool2d", "checkpoint", "conv2d", "cuda_is_available", "d2l", "draw_graph", "from_dlpack",
+    "gluon",
     "get_default_device", "grad", "gradcheck", "gradgradcheck", "hessian", "hvp", "jacfwd",
     "jacobian", "jacrev", "jvp", "linearize", "max_pool2d", "np", "npx", "ops",
     "set_default_device", "show_graph", "tensor", "value_and_grad", "vjp",

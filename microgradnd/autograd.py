@@ -19,9 +19,10 @@ from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes b
 from .ops.tangents import carry  # a gradient copied outside the ops keeps its tangents
 from .stepper import step_backward
 
-__all__ = ["Step", "Tape", "backward", "grad", "is_recording", "is_training", "pause",
-           "predict_mode", "record", "saved_tensors", "set_recording", "set_training",
-           "step_backward", "trace_backward", "train_mode"]
+__all__ = ["AnomalyError", "Step", "Tape", "allow_nonfinite", "backward", "detect_anomaly",
+           "explain_grad", "grad", "is_recording", "is_training", "pause", "predict_mode",
+           "record", "saved_tensors", "set_recording", "set_training", "step_backward",
+           "trace_backward", "train_mode"]
 
 # ---- the backward walk ----
 
@@ -412,3 +413,8 @@ def set_training(train_mode: bool) -> bool:
     """Set what is_training() says (MXNet); returns the previous state."""
     previous, state.training = state.training, bool(train_mode)
     return previous
+
+
+# ---- debugging gradients (debugging.py stands on the walk above) ----
+
+from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad  # noqa: E402

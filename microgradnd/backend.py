@@ -86,6 +86,8 @@ def normalize_device(device) -> str:
     device = str.__str__(device) if isinstance(device, str) else str(device)
     if device == "cpu":
         return "cpu"
+    if device.startswith("cpu:") and device[4:].isdigit():     # MXNet's cpu(i): a label
+        return cpu_name(int(device[4:]))
     if device == "cuda":
         device = "cuda:0"
     if device.startswith("cuda:") and device[5:].isdigit():
@@ -97,7 +99,7 @@ def normalize_device(device) -> str:
             raise DeviceError(f"device {device!r} asked for, but this machine has {count} GPU(s): "
                               f"use 'cuda:0' to 'cuda:{count - 1}'")
         return f"cuda:{int(device[5:])}"
-    raise DeviceError(f"unknown device {device!r}: use 'cpu', 'cuda' or 'cuda:N'")
+    raise DeviceError(f"unknown device {device!r}: use 'cpu', 'cpu:N', 'cuda' or 'cuda:N'")
 
 
 def set_default_device(device) -> None:
@@ -107,7 +109,7 @@ def set_default_device(device) -> None:
     """
     global _default_device
     device = normalize_device(device)
-    if device != "cpu":
+    if not is_host(device):
         _cupy.cuda.Device(_gpu_id(device)).use()
     _default_device = device
 
@@ -121,6 +123,90 @@ def _gpu_id(device: str) -> int:
     return int(device[5:])
 
 
+# ---- CPU contexts: MXNet's cpu(0), cpu(1), ... are labels over the one host memory ----
+#
+# MXNet keeps cpu(1) apart from cpu(0) (the book's data-parallel chapter runs on two of them
+# when there are no two GPUs), though both are the host's memory. Here an array of cpu(i),
+# i > 0, is a HostArray: a NumPy array that carries its label. NumPy keeps the subclass
+# through views, copies and astype, and HostArray's two hooks below label every other result
+# with the context of its first array operand, as MXNet does (cpu(0) + cpu(1) is on cpu(0)).
+# A plain NumPy array is cpu(0): code that never names cpu(1) never meets a HostArray.
+
+
+def is_host(device: str) -> bool:
+    """True for 'cpu' and the labels 'cpu:N': devices whose arrays are NumPy's."""
+    return device[:3] == "cpu"
+
+
+def cpu_name(i: int) -> str:
+    """The engine's name of MXNet's cpu(i): 'cpu' for 0, 'cpu:i' otherwise."""
+    return "cpu" if i == 0 else f"cpu:{i}"
+
+
+def same_memory(a: str, b: str) -> bool:
+    """Can arrays on devices a and b meet in one operation? The same device, or two CPUs."""
+    return a == b or (a[:3] == "cpu" and b[:3] == "cpu")
+
+
+def _plain(x):
+    """x as a plain NumPy array if it is a HostArray (lists and tuples of them too)."""
+    if isinstance(x, HostArray):
+        return x.view(numpy.ndarray)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain(v) for v in x)
+    return x
+
+
+def _first_cpu(values):
+    """The CPU id of the first array among `values` (searching lists and tuples); None if none."""
+    for v in values:
+        if isinstance(v, numpy.ndarray):
+            return v.cpu_id if isinstance(v, HostArray) else 0
+        if isinstance(v, (list, tuple)):
+            found = _first_cpu(v)
+            if found is not None:
+                return found
+    return None
+
+
+def on_cpu(result, i: int):
+    """`result` (an array, a NumPy scalar, or a tuple of them) labelled cpu(i)."""
+    if isinstance(result, tuple):
+        return tuple(on_cpu(r, i) for r in result)
+    if isinstance(result, numpy.generic):
+        result = numpy.asarray(result)
+    if not isinstance(result, numpy.ndarray):
+        return result
+    if i == 0:
+        return result.view(numpy.ndarray) if isinstance(result, HostArray) else result
+    out = result.view(HostArray)
+    out.cpu_id = i
+    return out
+
+
+class HostArray(numpy.ndarray):
+    """A NumPy array on MXNet's cpu(i), i > 0 (`cpu_id`); host memory like any other."""
+
+    cpu_id = 0
+
+    def __array_finalize__(self, obj):
+        self.cpu_id = getattr(obj, "cpu_id", 0)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        label = _first_cpu(inputs)
+        out = kwargs.get("out")
+        if out is not None:
+            kwargs["out"] = _plain(out)
+        result = getattr(ufunc, method)(*_plain(inputs), **kwargs)
+        if out is not None:
+            return out[0] if len(out) == 1 else out
+        return on_cpu(result, label or 0)
+
+    def __array_function__(self, func, types, args, kwargs):
+        result = func(*_plain(args), **{k: _plain(v) for k, v in kwargs.items()})
+        return on_cpu(result, _first_cpu(args) or 0)
+
+
 _ndarray = numpy.ndarray
 _HOST = (numpy.ndarray, numpy.generic)     # a 0-d comparison on the host gives a numpy.bool_
 
@@ -129,9 +215,9 @@ _gpu_names = {}     # GPU id -> 'cuda:N': device_of builds no string per call
 
 
 def device_of(array) -> str:
-    """'cpu' for a NumPy array or scalar, 'cuda:N' for a CuPy array."""
+    """'cpu' for a NumPy array or scalar ('cpu:i' for cpu(i)), 'cuda:N' for a CuPy array."""
     if isinstance(array, _HOST):
-        return "cpu"
+        return "cpu" if type(array) is not HostArray else cpu_name(array.cpu_id)
     try:
         # two documented fields (MemoryPointer.device_id), where a.device builds a
         # cupy.cuda.Device object on every call: this runs for every op on two GPU tensors
@@ -153,7 +239,7 @@ def xp_of(array):
 
 def xp_for(device: str):
     """The array module for a normalized device string."""
-    return numpy if device == "cpu" else _import_cupy()
+    return numpy if is_host(device) else _import_cupy()
 
 
 def is_array(obj) -> bool:
@@ -175,10 +261,12 @@ def is_cupy_array(obj) -> bool:
 
 def as_array(data, dtype=None, device: str = "cpu"):
     """An array on `device` from any array-like; no copy when nothing needs converting."""
-    if device == "cpu":
+    if is_host(device):
         if is_cupy_array(data):
             data = data.get()
-        return numpy.asarray(data, dtype=dtype)
+        if device == "cpu":
+            return numpy.asarray(data, dtype=dtype)
+        return on_cpu(numpy.asarray(data, dtype=dtype), int(device[4:]))
     cupy = _import_cupy()
     # cupy.asarray allocates on the current device; it copies a CuPy array from another GPU.
     with cupy.cuda.Device(_gpu_id(device)):
@@ -187,10 +275,13 @@ def as_array(data, dtype=None, device: str = "cpu"):
 
 def to_device(array, device: str):
     """`array` on `device`: the array itself when it is already there, else a copy."""
-    if device_of(array) == device:
+    here = device_of(array)
+    if here == device:
         return array
-    if device == "cpu":
-        return to_host(array)
+    if is_host(device):     # between CPU labels, a copy, as MXNet's copyto
+        host = to_host(array)
+        return on_cpu(host.copy() if is_host(here) else host,
+                      0 if device == "cpu" else int(device[4:]))
     return as_array(array, device=device)
 
 
@@ -207,7 +298,7 @@ def synchronize(device=None) -> None:
     GPU calls return before the GPU is done: time a GPU step only after synchronizing.
     """
     device = normalize_device(device)
-    if device != "cpu":
+    if not is_host(device):
         _cupy.cuda.Device(_gpu_id(device)).synchronize()
 
 
@@ -346,7 +437,7 @@ def as_strided(x, shape: tuple, strides: tuple):
 
 def random_state(device: str):
     """numpy.random for 'cpu'; for a GPU, cupy.random with each draw made on (and lands on) it."""
-    if device == "cpu":
+    if is_host(device):
         return numpy.random
     return _GpuRandom(_import_cupy(), _gpu_id(device))
 
@@ -402,8 +493,8 @@ def random_uniform(low=0.0, high=1.0, size=None, dtype=numpy.float32, device: st
 
 def _draw(distribution: str, a, b, size, dtype, device: str):
     """numpy.random.<distribution>(a, b, size) or its CuPy twin, as an array of `dtype`."""
-    if device == "cpu":
-        return numpy.asarray(getattr(numpy.random, distribution)(a, b, size), dtype=dtype)
+    if is_host(device):
+        return as_array(getattr(numpy.random, distribution)(a, b, size), dtype, device)
     cupy, gpu = _import_cupy(), _gpu_id(device)
     with cupy.cuda.Device(gpu):
         _seed_gpu(cupy, gpu)

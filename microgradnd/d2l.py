@@ -466,6 +466,15 @@ DATA_HUB["fashion_mnist_test_images"] = (
 DATA_HUB["fashion_mnist_test_labels"] = (
     GLUON_DATA_URL + "fashion-mnist/t10k-labels-idx1-ubyte.gz",
     "17f9ab60e7257a1620f4ad76bbbaf857c3920701")
+# MNIST (the appendix's naive Bayes, through gluon.data.vision.MNIST), from the same repository
+DATA_HUB["mnist_train_images"] = (GLUON_DATA_URL + "mnist/train-images-idx3-ubyte.gz",
+                                  "6c95f4b05d2bf285e1bfb0e7960c31bd3b3f8a7d")
+DATA_HUB["mnist_train_labels"] = (GLUON_DATA_URL + "mnist/train-labels-idx1-ubyte.gz",
+                                  "2a80914081dc54586dbdf242f9805a6b8d2a15fc")
+DATA_HUB["mnist_test_images"] = (GLUON_DATA_URL + "mnist/t10k-images-idx3-ubyte.gz",
+                                 "c3a25af1f52dad7f726cce8cacb138654b760d48")
+DATA_HUB["mnist_test_labels"] = (GLUON_DATA_URL + "mnist/t10k-labels-idx1-ubyte.gz",
+                                 "763e7fa3757d93b0cdec073cef058b2004252c17")
 
 # What to call instead when a file cannot be had (named in the error)
 _SYNTHETIC = {
@@ -627,14 +636,19 @@ def _read_idx(path: str, shape_wanted: tuple, what: str) -> numpy.ndarray:
     return data.reshape(shape)
 
 
-def read_fashion_mnist(train: bool = True) -> tuple[numpy.ndarray, numpy.ndarray]:
-    """Images (n, 28, 28) uint8 and labels (n,) int32 of the train or test set, downloaded once."""
+def read_fashion_mnist(train: bool = True, *,
+                       name: str = "fashion_mnist") -> tuple[numpy.ndarray, numpy.ndarray]:
+    """Images (n, 28, 28) uint8 and labels (n,) int32 of the train or test set, downloaded once.
+
+    name='mnist' reads MNIST's files instead (the same format).
+    """
     part = "train" if train else "test"
-    folder = os.path.join(data_dir(), "fashion-mnist")
-    images_path = download(f"fashion_mnist_{part}_images", folder)
-    labels_path = download(f"fashion_mnist_{part}_labels", folder)
-    images = _read_idx(images_path, (None, 28, 28), "Fashion-MNIST's images")
-    labels = _read_idx(labels_path, (None,), "Fashion-MNIST's labels").astype(numpy.int32)
+    folder = os.path.join(data_dir(), name.replace("_", "-"))
+    images_path = download(f"{name}_{part}_images", folder)
+    labels_path = download(f"{name}_{part}_labels", folder)
+    what = "MNIST" if name == "mnist" else "Fashion-MNIST"
+    images = _read_idx(images_path, (None, 28, 28), f"{what}'s images")
+    labels = _read_idx(labels_path, (None,), f"{what}'s labels").astype(numpy.int32)
     if len(images) != len(labels):
         raise ValueError(f"{len(images)} images in {images_path} but {len(labels)} labels in "
                          f"{labels_path}: the {part} set's files do not pair up")
@@ -1287,3 +1301,86 @@ def train_ch11(trainer_fn, states, hyperparams, data_iter, feature_dim: int,
         _never_recorded_ch11(n, X.shape[0])
     print(f"loss: {animator.Y[0][-1]:.3f}, {timer.avg():.3f} sec/epoch")
     return timer.cumsum(), animator.Y[0]
+
+
+# ---- 6.2 convolutions for images, 12.1 timing a block of code ----
+
+
+def corr2d(X, K):
+    """Compute 2D cross-correlation (the book's loop over output positions)."""
+    h, w = K.shape
+    Y = np.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1))
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i: i + h, j: j + w] * K).sum()
+    return Y
+
+
+class Benchmark:
+    """For measuring running time: `with d2l.Benchmark('what'):` prints the seconds taken."""
+
+    def __init__(self, description: str = "Done"):
+        self.description = description
+
+    def __enter__(self):
+        self.timer = Timer()
+        return self
+
+    def __exit__(self, *args):
+        print(f"{self.description}: {self.timer.stop():.4f} sec")
+
+
+# ---- the one-line aliases at the end of the book's d2l/mxnet.py ----
+# The later chapters write d2l.size(l), d2l.reshape(x, shape), d2l.tensor([...]) so that one
+# text serves every framework; MXNet's d2l defines them as these one-liners.
+
+ones = np.ones
+zeros = np.zeros
+arange = np.arange
+meshgrid = np.meshgrid
+sin = np.sin
+sinh = np.sinh
+cos = np.cos
+cosh = np.cosh
+tanh = np.tanh
+linspace = np.linspace
+exp = np.exp
+log = np.log
+tensor = np.array
+normal = np.random.normal
+matmul = np.dot
+concat = np.concatenate
+stack = np.stack
+
+
+def size(a) -> int:
+    """The number of elements of `a`."""
+    return a.size
+
+
+def reshape(x, *args, **kwargs):
+    return x.reshape(*args, **kwargs)
+
+
+def to(x, *args, **kwargs):
+    return x.as_in_context(*args, **kwargs)
+
+
+def reduce_sum(x, *args, **kwargs):
+    return x.sum(*args, **kwargs)
+
+
+def argmax(x, *args, **kwargs):
+    return x.argmax(*args, **kwargs)
+
+
+def astype(x, *args, **kwargs):
+    return x.astype(*args, **kwargs)
+
+
+def transpose(x, *args, **kwargs):
+    return x.T
+
+
+def reduce_mean(x, *args, **kwargs):
+    return x.mean(*args, **kwargs)

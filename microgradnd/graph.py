@@ -18,6 +18,7 @@ class _State(threading.local):
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
     levels = ()          # the tags of the open forward levels, outermost first (ops/tangents.py)
+    anomaly = None       # detect_anomaly()'s checker (debugging.py): a new tape's list maker
 
 
 state = _State()
@@ -48,7 +49,7 @@ class Node:
     """
 
     __slots__ = ("op", "inputs", "args", "requires_grad", "versions", "seq", "out_shape",
-                 "out_dtype")
+                 "out_dtype", "site")    # site: set only by detect_anomaly()
 
     def __init__(self, op, inputs, args, requires_grad, versions, out_data):
         self.op = op                # the Op class (ops/) whose backward rule this node runs
@@ -72,7 +73,7 @@ class Tape:
     """The nodes recorded inside one `record()` block, in execution order."""
 
     def __init__(self):
-        self.nodes: list[Node] = []
+        self.nodes: list[Node] = [] if state.anomaly is None else state.anomaly([])
 
     def __len__(self) -> int:
         return len(self.nodes)

@@ -2,8 +2,11 @@
 
 Every function here returns Tensors, takes NumPy's argument names and defaults, and adds
 `dtype=None, device=None` to creation functions (`ctx=` is MXNet 1.x's name for `device=`).
-Floats default to float32 (as in MXNet), ints to int64 (as in NumPy). The maths lives in
-ops/; the NumPy/CuPy choice in backend.py.
+Dtypes follow MXNet 1.9.1 (API §6): an array made from Python numbers or lists is float32,
+ints and bools included, unless `dtype=` says otherwise; a NumPy array (or Tensor) keeps its
+dtype. `npx.set_np(dtype=True)` switches to NumPy's own dtypes, as MXNet 2.0 does (Python
+ints int64, floats float64, and float64 zeros, ones and random draws); `npx.set_np()` switches
+back. The maths lives in ops/; the NumPy/CuPy choice in backend.py.
 """
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ import numpy
 from numpy import float16, float32, float64, int32, int64  # noqa: F401 - dtype names
 
 from . import backend, ops
-from .core import Tensor, _wrap, as_tensor, tensor
+from .core import Tensor, _wrap, tensor
+from .core import as_tensor as _as_tensor
 from .graph import state
 from .interop import any_requires_grad, not_differentiable
 
@@ -26,12 +30,42 @@ inf = math.inf
 nan = math.nan
 
 
-# ---- helpers ----
+# ---- dtypes: MXNet's float32 everywhere, or NumPy's own ----
+
+# False: MXNet 1.9.1's rule (float32 unless told); True: NumPy's (npx.set_np(dtype=True)).
+numpy_dtypes = False
 
 
 def _float_dtype(dtype):
     """The dtype a creation function uses when a float is meant: float32 unless told."""
-    return numpy.dtype(numpy.float32 if dtype is None else dtype)
+    if dtype is None:
+        return numpy.dtype(numpy.float64 if numpy_dtypes else numpy.float32)
+    return numpy.dtype(dtype)
+
+
+def _made_from_python(data) -> bool:
+    """True for Python numbers and (nested) lists; False for arrays, Tensors, NumPy scalars."""
+    return not (isinstance(data, (Tensor, numpy.generic)) or backend.is_array(data))
+
+
+def _creation_dtype(data, dtype):
+    """The dtype np.array gives `data`: `dtype` if given; float32 for Python numbers and
+    lists, whatever they hold (MXNet 1.9.1), or NumPy's choice under set_np(dtype=True)."""
+    if dtype is not None or not _made_from_python(data):
+        return dtype
+    if numpy_dtypes:
+        return numpy.asarray(data).dtype
+    return numpy.float32
+
+
+def as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """An operand of an np function as a Tensor: a Tensor passes; a Python number or list is
+    made as np.array makes it (float32, as in MXNet, so `np.sqrt(1000)` beside a float32
+    array keeps it float32); an array keeps its dtype. With `like`: on like's device and in
+    like's dtype."""
+    if like is None and _made_from_python(x):
+        return tensor(x, dtype=_creation_dtype(x, None))
+    return _as_tensor(x, like)
 
 
 def _landed(array, device: str) -> Tensor:
@@ -82,10 +116,11 @@ def _param(x):
 
 def array(object, dtype=None, *, copy: bool = True, device=None,  # noqa: A002
           ctx=None) -> Tensor:
-    """A Tensor holding a copy of `object` (as numpy.array); floats become float32."""
+    """A Tensor holding a copy of `object` (as numpy.array): float32 when made from Python
+    numbers or lists, ints and bools included (MXNet); an array keeps its dtype."""
     device = _device(device, ctx)
     src = object.data if isinstance(object, Tensor) else object
-    out = tensor(src, dtype=dtype, device=device)
+    out = tensor(src, dtype=_creation_dtype(src, dtype), device=device)
     if out.data is src:
         if copy:                        # tensor() shares an array's memory; array() copies
             out = _wrap(out.data.copy())
@@ -115,9 +150,9 @@ def ones(shape, dtype=None, *, device=None, ctx=None) -> Tensor:
 
 
 def full(shape, fill_value, dtype=None, *, device=None, ctx=None) -> Tensor:
-    """A Tensor filled with `fill_value`; its dtype follows the value (float32 for floats)."""
+    """A Tensor filled with `fill_value`: float32 unless told (or the dtype of an array value)."""
     if dtype is None:
-        dtype = tensor(fill_value).dtype
+        dtype = tensor(fill_value, dtype=_creation_dtype(fill_value, None)).dtype
     device = backend.normalize_device(_device(device, ctx))
     return _landed(backend.xp_for(device).full(shape, fill_value, dtype), device)
 
@@ -139,14 +174,23 @@ def ones_like(a, dtype=None, *, device=None, ctx=None) -> Tensor:
 
 
 def arange(start, stop=None, step=1, dtype=None, *, device=None, ctx=None) -> Tensor:
-    """Evenly spaced values in [start, stop): int64 for ints, float32 when any is a float."""
+    """Evenly spaced values in [start, stop): float32 unless told, ints included (MXNet).
+
+    A float range is computed in float64 and then rounded, as MXNet does: float32 steps
+    would drift (element 300 of arange(-5, 5, 0.01) would be -1.9999313, not -2.0).
+    Under set_np(dtype=True), NumPy's dtypes: int64 for ints, float64 otherwise.
+    """
     if stop is None:
         start, stop = 0, start
     if dtype is None:
         ints = all(isinstance(v, (int, numpy.integer)) for v in (start, stop, step))
-        dtype = numpy.int64 if ints else numpy.float32
+        dtype = numpy.int64 if ints and numpy_dtypes else _float_dtype(None)
+    dtype = numpy.dtype(dtype)
     device = backend.normalize_device(_device(device, ctx))
-    return _landed(backend.xp_for(device).arange(start, stop, step, dtype=dtype), device)
+    xp = backend.xp_for(device)
+    if dtype.kind == "f":
+        return _landed(xp.arange(start, stop, step, dtype=numpy.float64).astype(dtype), device)
+    return _landed(xp.arange(start, stop, step, dtype=dtype), device)
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
@@ -254,6 +298,21 @@ def log1p(x) -> Tensor:
 def sqrt(x) -> Tensor:
     """√x; d/dx = 1/(2√x)."""
     return ops.sqrt(as_tensor(x))
+
+
+def floor(x) -> Tensor:
+    """floor(x) elementwise; d/dx = 0."""
+    return ops.floor(as_tensor(x))
+
+
+def log2(x) -> Tensor:
+    """log2 x; d/dx = 1 / (x ln 2)."""
+    return ops.log2(as_tensor(x))
+
+
+def arccos(x) -> Tensor:
+    """arccos x; d/dx = -1 / √(1 - x²)."""
+    return ops.arccos(as_tensor(x))
 
 
 def abs(x) -> Tensor:  # noqa: A001 - NumPy's name
@@ -394,8 +453,42 @@ class _Random:
         draws = backend.random_state(device).randint(low, high, size)
         return _drawn(draws, numpy.dtype(dtype or numpy.int64), device)
 
+    @staticmethod
+    def rand(*size, device=None, ctx=None) -> Tensor:
+        """Uniform samples on [0, 1) of shape `size` (given as separate ints), float32."""
+        return _Random.uniform(0.0, 1.0, size or None, device=device, ctx=ctx)
+
+    @staticmethod
+    def randn(*size, device=None, ctx=None) -> Tensor:
+        """Standard normal samples of shape `size` (given as separate ints), float32."""
+        return _Random.normal(0.0, 1.0, size or None, device=device, ctx=ctx)
+
+    @staticmethod
+    def multinomial(n: int, pvals, size=None) -> Tensor:
+        """Counts of `n` draws among len(pvals) outcomes of probabilities `pvals`, shape
+        size + (len(pvals),), int64 (as MXNet). Drawn on the host; lands on pvals' device."""
+        device = pvals.device if isinstance(pvals, Tensor) else backend.get_default_device()
+        pvals = numpy.asarray(backend.to_host(_data(pvals)), dtype=numpy.float64)
+        return _drawn(numpy.random.multinomial(n, pvals, size), numpy.int64, device)
+
+    @staticmethod
+    def shuffle(x: Tensor) -> None:
+        """Shuffle `x` in place along its first axis (as MXNet and NumPy); returns None."""
+        if not isinstance(x, Tensor):
+            raise TypeError(f"np.random.shuffle shuffles a Tensor in place, not a "
+                            f"{type(x).__name__}: make one with np.array first")
+        if state.recording and x.requires_grad:
+            raise not_differentiable("microgradnd.np.random.shuffle (in place)")
+        if x.ndim:
+            order = backend.random_state(x.device).permutation(len(x))
+            x.data[...] = x.data[order]
+            x._bump_version()
+
+    def __dir__(self):
+        return [name for name in vars(_Random) if not name.startswith("_")]
+
     def __repr__(self) -> str:
-        return "<microgradnd.np.random: normal, uniform, randint, seed>"
+        return f"<microgradnd.np.random: {', '.join(self.__dir__())}>"
 
 
 random = _Random()
@@ -413,6 +506,26 @@ def square(x) -> Tensor:
 def sign(x) -> Tensor:
     """-1, 0 or 1 by the sign of each element; its gradient is 0."""
     return ops.sign(as_tensor(x))
+
+
+def sort(a, axis=-1) -> Tensor:
+    """`a` sorted along `axis` (flattened when None); differentiable (a gather)."""
+    return ops.sort(as_tensor(a), axis)
+
+
+def tile(A, reps) -> Tensor:  # noqa: N803 - NumPy's name
+    """`A` repeated `reps` times along each axis, as numpy.tile; differentiable."""
+    return ops.tile(as_tensor(A), reps)
+
+
+def repeat(a, repeats: int, axis=None) -> Tensor:
+    """Each element `repeats` times along `axis` (flattened when None); differentiable."""
+    return ops.repeat(as_tensor(a), repeats, axis)
+
+
+def prod(a, axis=None, dtype=None, keepdims: bool = False) -> Tensor:
+    """The product over `axis` (all axes when None); differentiable, also at zeros."""
+    return as_tensor(a).prod(axis, keepdims, dtype)
 
 
 def clip(a, a_min, a_max) -> Tensor:

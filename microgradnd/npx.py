@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy
 
-from . import backend, ops
+from . import backend, np, ops
 from .core import Tensor, _wrap, as_tensor
 from .errors import ShapeError
 
@@ -219,15 +219,21 @@ def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False
 class Device(str):
     """A device named as MXNet names it, cpu(0) or gpu(i), usable wherever a device goes.
 
-    Its value is the engine's name ('cpu', 'cuda:i'), so `device=npx.gpu(0)` and
+    Its value is the engine's name ('cpu', 'cpu:i', 'cuda:i'), so `device=npx.gpu(0)` and
     `t.device == npx.cpu()` work; it prints as MXNet's Context. Two Devices compare as MXNet's
-    Contexts do (type and id); all CPU ids name the one host device.
+    Contexts do (type and id). As in MXNet, cpu(i) are distinct contexts over the one host
+    memory: an array keeps its label through every op, `copyto`/`as_in_ctx` move it (a copy),
+    and arrays of two CPU contexts may meet in one op, whose result is on the first one's.
+    On CuPy, gpu(i) is the real GPU i, and two GPUs never meet in one op.
     """
 
     def __new__(cls, device_type: str, device_id: int = 0):
         if device_type not in ("cpu", "gpu"):
             raise ValueError(f"device_type must be 'cpu' or 'gpu', not {device_type!r}")
-        value = "cpu" if device_type == "cpu" else f"cuda:{int(device_id)}"
+        if int(device_id) < 0:
+            raise ValueError(f"device_id must be >= 0, not {device_id}")
+        value = backend.cpu_name(int(device_id)) if device_type == "cpu" \
+            else f"cuda:{int(device_id)}"
         self = super().__new__(cls, value)
         self.device_type, self.device_id = device_type, int(device_id)
         return self
@@ -249,8 +255,16 @@ class Device(str):
 
 
 def cpu(device_id: int = 0) -> Device:
-    """The host (MXNet's npx.cpu()); prints as cpu(0)."""
+    """CPU context `device_id` (MXNet's npx.cpu(i)): the host's memory, labelled cpu(i)."""
     return Device("cpu", device_id)
+
+
+def device_named(device: str) -> Device:
+    """The Device of an engine device name: 'cpu' -> cpu(0), 'cpu:1' -> cpu(1), 'cuda:0' ->
+    gpu(0)."""
+    if backend.is_host(device):
+        return Device("cpu", int(device[4:]) if device != "cpu" else 0)
+    return Device("gpu", int(device[5:]))
 
 
 def gpu(device_id: int = 0) -> Device:
@@ -273,7 +287,19 @@ def waitall() -> None:
 
 
 def set_np(shape: bool = True, array: bool = True, dtype: bool = False) -> None:
-    """Accepted and ignored: microgradnd always has the NumPy semantics MXNet switches on here."""
+    """MXNet's switch to NumPy semantics, which microgradnd always has; `dtype` picks the dtypes.
+
+    dtype=False (the default, MXNet 1.9.1): np's arrays made from Python numbers and lists,
+    and its zeros, ones and random draws, are float32. dtype=True (MXNet 2.0's switch):
+    NumPy's own dtypes (Python ints int64, floats float64). `shape` and `array` are accepted
+    and ignored.
+    """
+    np.numpy_dtypes = bool(dtype)
+
+
+def reset_np() -> None:
+    """MXNet's switch back from NumPy semantics: here it restores float32 dtypes only."""
+    np.numpy_dtypes = False
 
 
 class _Random:

@@ -136,10 +136,10 @@ def test_seq_data_iter_random_shapes_and_offsets():
     assert len(batches) in (3, 2)           # (35 - offset - 1) // 5 subsequences, // 2
     starts = set()
     for X, Y in batches:
-        assert X.shape == Y.shape == (2, 5) and X.dtype == numpy.int64
+        assert X.shape == Y.shape == (2, 5) and X.dtype == numpy.float32   # as MXNet's d2l
         assert (Y == X + 1).numpy().all()
         for row in X.tolist():
-            assert row == list(range(row[0], row[0] + 5))
+            assert row == list(range(int(row[0]), int(row[0]) + 5))
             starts.add(row[0])
     assert len({s % 5 for s in starts}) == 1    # one random offset, then steps of num_steps
     assert len(starts) == 2 * len(batches)      # no subsequence twice
@@ -472,6 +472,6 @@ def test_synthetic_stand_ins_have_the_real_shapes_and_types():
     data_iter, vocab = d2l.load_data_time_machine(4, 7, synthetic=True)
     assert len(vocab) == 28 and len(data_iter.corpus) == 10000
     X, Y = next(iter(data_iter))
-    assert X.shape == (4, 7) and X.dtype == numpy.int64
+    assert X.shape == (4, 7) and X.dtype == numpy.float32      # token ids, as MXNet's d2l
     table = d2l.synthetic_airfoil()
     assert table.shape == (1503, 6) and table.dtype == numpy.float32

@@ -224,9 +224,15 @@ def test_negative_step_slices_scatter_back_as_numpy(index):
 
 def test_float_indices_are_refused_naming_the_shape():
     x = mg.tensor(numpy.zeros((3, 4)))
-    for bad in (mg.tensor([0.0, 1.0]), 1.0):
-        with pytest.raises(IndexError, match=r"shape \(3, 4\)"):
-            x[bad]
+    with pytest.raises(IndexError, match=r"shape \(3, 4\)"):
+        x[1.0]
+
+
+def test_float_tensor_indices_are_truncated_as_mxnet():
+    # MXNet's np.array([0, 2]) is float32, and the book indexes with it (y_hat[[0, 1], y])
+    x = mg.tensor(numpy.arange(12.0).reshape(3, 4))
+    assert x[mg.tensor([0.0, 2.9])].tolist() == x[mg.tensor([0, 2])].tolist()
+    assert x[[0, 1], np.array([0, 2])].tolist() == [0.0, 6.0]
 
 
 # ---- views of 0-d and 1-d tensors: reshape(-1), .T and transpose() as NumPy ----
@@ -596,7 +602,8 @@ CREATION = [
     # reason: arange with a float step takes MXNet's float32 default (API §6)
     ("arange_float_step", lambda: np.arange(0, 1, 0.25), numpy.float32, (4,)),
     ("arange_float_stop", lambda: np.arange(3.0), numpy.float32, (3,)),
-    ("arange_ints", lambda: np.arange(1, 7, 2), numpy.int64, (3,)),
+    ("arange_ints", lambda: np.arange(1, 7, 2), numpy.float32, (3,)),     # as MXNet
+    ("arange_int64", lambda: np.arange(1, 7, 2, dtype="int64"), numpy.int64, (3,)),
     ("zeros_list_shape", lambda: np.zeros([2, 3]), numpy.float32, (2, 3)),
     ("zeros_int_shape", lambda: np.zeros(3), numpy.float32, (3,)),
     ("zeros_0d", lambda: np.zeros(()), numpy.float32, ()),

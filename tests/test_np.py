@@ -52,15 +52,18 @@ def test_keyword_calls_as_in_numpy():
 # (call, expected dtype, expected shape)
 CREATION = [
     (lambda d: np.array([2, -3.4], device=d), numpy.float32, (2,)),
-    (lambda d: np.array([1, 2, 3], device=d), numpy.int64, (3,)),
+    (lambda d: np.array([1, 2, 3], device=d), numpy.float32, (3,)),     # MXNet: float32
+    (lambda d: np.array([1, 2, 3], dtype="int64", device=d), numpy.int64, (3,)),
     (lambda d: np.array(4.2, device=d), numpy.float32, ()),
-    (lambda d: np.array([True, False], device=d), numpy.bool_, (2,)),
+    (lambda d: np.array([True, False], device=d), numpy.float32, (2,)),
+    (lambda d: np.array(numpy.array([True, False]), device=d), numpy.bool_, (2,)),
     (lambda d: np.array(numpy.ones(3), device=d), numpy.float64, (3,)),   # arrays keep dtype
     (lambda d: np.array([1, 2], dtype="float64", device=d), numpy.float64, (2,)),
     (lambda d: np.zeros(1, device=d), numpy.float32, (1,)),
     (lambda d: np.zeros((2, 3), dtype=np.int64, device=d), numpy.int64, (2, 3)),
     (lambda d: np.ones((2,), device=d), numpy.float32, (2,)),
-    (lambda d: np.arange(5, device=d), numpy.int64, (5,)),
+    (lambda d: np.arange(5, device=d), numpy.float32, (5,)),
+    (lambda d: np.arange(5, dtype="int64", device=d), numpy.int64, (5,)),
     (lambda d: np.arange(0, 1, 0.25, device=d), numpy.float32, (4,)),
     (lambda d: np.arange(3, dtype="float32", device=d), numpy.float32, (3,)),
     (lambda d: np.random.normal(0, 0.01, (2, 1), device=d), numpy.float32, (2, 1)),
@@ -68,7 +71,7 @@ CREATION = [
     (lambda d: np.random.normal(device=d), numpy.float32, ()),
     (lambda d: np.random.uniform(size=(3,), device=d), numpy.float32, (3,)),
     (lambda d: np.random.randint(10, size=4, device=d), numpy.int64, (4,)),
-    (lambda d: np.full((2,), 7, device=d), numpy.int64, (2,)),
+    (lambda d: np.full((2,), 7, device=d), numpy.float32, (2,)),
     (lambda d: np.linspace(0, 1, 5, device=d), numpy.float32, (5,)),
 ]
 

@@ -27,7 +27,8 @@ class Row:
     fn: object                       # microgradnd: Tensors -> Tensor
     ref: object                      # NumPy: arrays -> array
     shapes: list                     # each entry: a tuple with one shape per input
-    domain: str = "any"              # 'any', 'positive', 'away_from_zero', 'distinct'
+    domain: str = "any"              # 'any', 'positive', 'away_from_zero', 'distinct',
+    #                                  'unit' (inside (-1, 1)), 'off_integers' (0.1 from them)
     second_order: bool = True
     note: str = ""
     kwargs: dict = field(default_factory=dict)
@@ -247,6 +248,38 @@ OPS = [
     Row("norm_matrix_1_inf", lambda a: mg.np.linalg.norm(a, 1) + mg.np.linalg.norm(
         a, numpy.inf, keepdims=True), lambda a: numpy.linalg.norm(a, 1) + numpy.linalg.norm(
         a, numpy.inf, keepdims=True), [((3, 4),)], "distinct"),
+    # ---- the preliminaries and the mathematics appendix ----
+    Row("floor", lambda a: mg.np.floor(a) * a, lambda a: numpy.floor(a) * a,
+        [((3, 4),), ((),)], "off_integers", note="floor's own derivative is 0"),
+    Row("arccos", lambda a: mg.np.arccos(a), numpy.arccos, [((3, 4),), ((),)], "unit"),
+    Row("log2", lambda a: mg.np.log2(a), numpy.log2, [((3, 4),), ((),)], "positive"),
+    Row("power", lambda a, b: mg.np.power(a, b), numpy.power, BINARY_SHAPES, "positive"),
+    Row("power_scalar_base", lambda a: mg.np.power(2.0, a), lambda a: numpy.power(2.0, a),
+        [((3,),), ((),)]),
+    Row("sort", lambda a: mg.np.sort(a) * mg.tensor([1.0, 2.0, 3.0, 4.0], a.dtype, a.device),
+        lambda a: numpy.sort(a) * numpy.arange(1.0, 5.0), [((3, 4),), ((2, 3, 4),)],
+        "distinct"),
+    Row("sort_axis0_none", lambda a: mg.np.sort(a, axis=0) * a + mg.np.sort(a, axis=None)[:4],
+        lambda a: numpy.sort(a, axis=0) * a + numpy.sort(a, axis=None)[:4], [((3, 4),)],
+        "distinct"),
+    Row("tile", lambda a: mg.np.tile(a, (2, 1, 3)), lambda a: numpy.tile(a, (2, 1, 3)),
+        [((3, 4),), ((2,),), ((),)]),
+    Row("tile_int", lambda a: mg.np.tile(a, 2) * a.sum(), lambda a: numpy.tile(a, 2) * a.sum(),
+        [((3, 4),)]),
+    Row("repeat", lambda a: a.repeat(3, axis=1), lambda a: a.repeat(3, axis=1),
+        [((3, 4),), ((2, 3, 4),)]),
+    Row("repeat_flat_negative", lambda a: a.repeat(2) + mg.np.repeat(a, 2, axis=-1).reshape(-1),
+        lambda a: a.repeat(2) + numpy.repeat(a, 2, axis=-1).reshape(-1), [((3, 4),), ((3,),)]),
+    Row("prod", lambda a: a.prod(), numpy.prod, [((3, 4),), ((),), ((5,),)]),
+    Row("prod_axis_keep", lambda a: mg.np.prod(a, axis=-1, keepdims=True),
+        lambda a: numpy.prod(a, axis=-1, keepdims=True), [((3, 4),), ((2, 3, 5),), ((2, 0),)]),
+    Row("prod_axes", lambda a: a.prod(axis=(0, 2)), lambda a: a.prod(axis=(0, 2)),
+        [((3, 2, 3),)]),
+    Row("prod_with_zeros", lambda a: (a * mg.tensor([1.0, 0.0, 1.0, 1.0], a.dtype, a.device)
+                                       ).prod(-1),
+        lambda a: (a * numpy.array([1.0, 0.0, 1.0, 1.0])).prod(-1), [((3, 4),), ((4,),)],
+        note="the products of the other elements, exact where some are zero"),
+    Row("copy", lambda a: a.copy() * a, lambda a: a.copy() * a, [((3, 4),), ((),)]),
     # ---- convolution and pooling (NCHW), PyTorch's and MXNet's spellings ----
     Row("conv2d", lambda x, w, b: mg.conv2d(x, w, b), ref_conv2d,
         [((2, 3, 5, 4), (4, 3, 3, 2), (4,)), ((1, 1, 3, 3), (2, 1, 3, 3), (2,))]),
@@ -302,6 +335,10 @@ def _inputs(row, shapes, rng):
             x = rng.uniform(0.5, 2.0, shape)
         elif row.domain == "away_from_zero":
             x = rng.uniform(0.3, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+        elif row.domain == "unit":
+            x = rng.uniform(-0.9, 0.9, shape)
+        elif row.domain == "off_integers":
+            x = rng.uniform(0.1, 0.9, shape) + rng.integers(-2, 2, shape)
         elif row.domain == "distinct":
             x = rng.permutation(numpy.arange(int(numpy.prod(shape)), dtype=float)).reshape(shape)
             x = x * 0.37 - 1.0

@@ -62,7 +62,8 @@ class Row:
     ref: object               # PyTorch: tensors -> tensor
     shapes: list              # each entry: a tuple with one shape per input
     domain: object = "any"    # 'any', 'positive', 'away_from_zero', 'ties', 'integers',
-    #                           'wide', 'constant', 'zeros', or a tuple of these, one per input
+    #                           'wide', 'constant', 'zeros', 'unit', or a tuple of these, one
+    #                           per input
     host: bool = False        # uses NumPy constants: CPU tensors only (a GPU tensor refuses them)
     edge: bool = False        # inf/nan on purpose (0 ** -1): NumPy's warnings are expected
     dtype: str = "float64"    # the inputs' dtype (and so the head gradient's and u's)
@@ -395,6 +396,29 @@ OPS = [
         + mg.np.linalg.norm(a, "fro"), lambda a: torch.linalg.matrix_norm(a, 1)
         + torch.linalg.matrix_norm(a, float("inf")) + torch.linalg.matrix_norm(a),
         [((3, 4),)]),
+    # ---- the preliminaries and the mathematics appendix ----
+    Row("floor", lambda a: mg.np.floor(a) * a, lambda a: torch.floor(a) * a, UN),
+    Row("floor_at_integers", lambda a: mg.np.floor(a) * a, lambda a: torch.floor(a) * a,
+        [((3, 4),)], "integers"),
+    Row("arccos", lambda a: mg.np.arccos(a), torch.arccos, UN, "unit"),
+    Row("log2", lambda a: mg.np.log2(a), torch.log2, UN, "positive"),
+    Row("power", lambda a, b: mg.np.power(a, b), torch.pow, BIN, "positive"),
+    Row("sort", lambda a: mg.np.sort(a) * a, lambda a: torch.sort(a, dim=-1)[0] * a,
+        [((3, 4),), ((5,),), ((2, 3, 4),)]),
+    Row("sort_axis0", lambda a: mg.np.sort(a, axis=0) * a,
+        lambda a: torch.sort(a, dim=0, stable=True)[0] * a, [((4, 3),)], "ties"),
+    Row("tile", lambda a: mg.np.tile(a, (2, 1, 3)), lambda a: torch.tile(a, (2, 1, 3)),
+        [((3, 4),), ((2,),), ((),)]),
+    Row("repeat", lambda a: a.repeat(3, axis=1) * a.repeat(3, axis=1),
+        lambda a: torch.repeat_interleave(a, 3, dim=1) ** 2, [((3, 4),), ((2, 3, 4),)]),
+    Row("repeat_flat", lambda a: mg.np.repeat(a, 2), lambda a: torch.repeat_interleave(a, 2),
+        [((3, 4),), ((),)]),
+    Row("prod", lambda a: a.prod(), lambda a: a.prod(), [((3, 4),), ((),), ((7,),)]),
+    Row("prod_axis_keep", lambda a: mg.np.prod(a, axis=-1, keepdims=True),
+        lambda a: a.prod(dim=-1, keepdim=True), [((3, 4),), ((2, 3, 5),), ((2, 0),)]),
+    Row("prod_with_zeros", lambda a: a.prod(axis=0), lambda a: a.prod(dim=0),
+        [((5, 3),), ((6,),)], "integers"),
+    Row("copy", lambda a: a.copy() * a, lambda a: a.clone() * a, UN),
     # ---- the np facade, on Tensors and with plain arrays beside them ----
     Row("np_sum_axis_keepdims", lambda a: mg.np.sum(a, axis=(0, 2), keepdims=True),
         lambda a: a.sum(dim=(0, 2), keepdim=True), [((2, 3, 4),)]),
@@ -483,7 +507,7 @@ FLOAT32 = {"add", "sub", "mul", "div", "pow", "neg", "add_scalar", "rsub_scalar"
            "mean_-1_False", "max_ties_axes", "np_unary", "maximum_ties", "clip_tensor_bounds",
            "concatenate_axis", "cumsum_axis", "std_axis_keep", "norm_axis_keep",
            "conv2d_stride_padding_dilation_groups", "max_pool2d_ties", "avg_pool2d_padding",
-           "batch_dot_transpose_b"}
+           "batch_dot_transpose_b", "arccos", "log2", "prod_axis_keep", "sort", "tile"}
 OPS += [replace(row, name=row.name + "_f32", dtype="float32")
         for row in OPS if row.name in FLOAT32]
 
@@ -509,6 +533,8 @@ def draw(row, shapes):
             out.append(numpy.full(s, 0.75))
         elif domain == "zeros":
             out.append(numpy.zeros(s))
+        elif domain == "unit":          # inside (-1, 1): arccos
+            out.append(rng.uniform(-0.9, 0.9, s))
         elif domain == "integers":      # integer-valued floats, 0 included: x ** 0, x<0 ** 3
             out.append(rng.integers(-2, 4, s).astype(numpy.float64))
         else:

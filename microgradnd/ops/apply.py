@@ -136,7 +136,7 @@ class dual_level:
 
 def as_constant(x, like):
     """A non-Tensor operand (array, list, scalar) as a constant Tensor on like's device."""
-    if backend.is_array(x) and backend.device_of(x) != like.device:
+    if backend.is_array(x) and not backend.same_memory(backend.device_of(x), like.device):
         raise DeviceError(f"an array on {backend.device_of(x)} was combined with a tensor on "
                           f"{like.device}: move one of them first")
     return core.tensor(x, device=like.device)

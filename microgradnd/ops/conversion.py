@@ -1,4 +1,4 @@
-"""Conversions: to another dtype, to another device. The gradient converts back."""
+"""Conversions: to new memory, to another dtype, to another device. The gradient converts back."""
 from __future__ import annotations
 
 import numpy
@@ -7,8 +7,35 @@ from .. import backend, core
 from .apply import Op, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "Cast", "ToDevice", "cast", "to_device",
+    "Cast", "Copy", "ToDevice", "cast", "copy", "to_device",
 ]
+
+
+class Copy(Op):
+    """The same values in new memory (MXNet's and NumPy's copy()); the gradient passes as is."""
+
+    name = "copy"
+    rule = "grad_x = g"
+    method = "copy"
+    torch_twin = "clone"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x):
+        return x.copy()
+
+    @staticmethod
+    def backward(node, out, g):
+        return (g,)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return copy(t[0])
+
+
+def copy(x):
+    """A copy in new memory, sharing none with x; d/dx = 1."""
+    return unary(Copy, x)
 
 
 class Cast(Op):
@@ -34,7 +61,7 @@ def cast(x, dtype):
     if x.data.dtype == dtype:
         return x
     if numpy.dtype(dtype).kind not in "fc":     # integers, booleans: no gradient, a constant
-        return core._wrap(x.data.astype(dtype))
+        return core._cut(core._wrap(x.data.astype(dtype)), f"a cast to {numpy.dtype(dtype)}", x)
     return unary(Cast, x, dtype)
 
 

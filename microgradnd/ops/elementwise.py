@@ -7,6 +7,8 @@ relu) are ops too (`sign`, `step`), so a create_graph gradient stays on the grap
 """
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from .. import backend, core
@@ -17,6 +19,7 @@ from .apply import Op, as_constant, binary, operand_data, record_node, requires_
 from .tangents import tangent_sum, through_backward
 
 __all__ = [  # what ops/__init__.py gathers
+    "Arccos", "Floor", "Log2", "arccos", "floor", "log2",
     "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
     "Minimum", "Relu", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where",
     "abs", "clip", "cos", "cosh", "exp", "log", "log1p", "logaddexp", "maximum", "minimum",
@@ -167,6 +170,97 @@ class Sign(Op):
 def sign(x):
     """-1, 0 or 1 by the sign of x; d/dx = 0."""
     return unary(Sign, x)
+
+
+class Floor(Op):
+    """The largest integer <= x, in x's dtype. A step function: its derivative is 0 (as
+    PyTorch's floor), also at the integers where it jumps."""
+
+    name = "floor"
+    rule = "grad_x = 0 (floor is flat between its jumps)"
+    numpy_twin = "floor"
+    torch_twin = "floor"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(x):
+        return numpy.floor(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        return (_zeros_like(g),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        return None
+
+
+def floor(x):
+    """floor(x) elementwise; d/dx = 0."""
+    return unary(Floor, x)
+
+
+class Log2(Op):
+    """Base-2 logarithm; log2(0) = -inf with gradient inf, as log."""
+
+    name = "log2"
+    rule = "grad_x = g / (x ln 2)"
+    numpy_twin = "log2"
+    torch_twin = "log2"
+
+    @staticmethod
+    def forward(x):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return numpy.log2(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return (g / (node.inputs[0] * _LN2),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return t[0] / (inputs[0] * _LN2)
+
+
+_LN2 = math.log(2.0)
+
+
+def log2(x):
+    """log2 x; d/dx = 1 / (x ln 2)."""
+    return unary(Log2, x)
+
+
+class Arccos(Op):
+    """The angle in [0, π] whose cosine is x; nan outside [-1, 1], as NumPy."""
+
+    name = "arccos"
+    rule = "grad_x = -g / sqrt(1 - x²)"
+    numpy_twin = "arccos"
+    torch_twin = "arccos"
+
+    @staticmethod
+    def forward(x):
+        with numpy.errstate(invalid="ignore"):
+            return numpy.arccos(x)
+
+    @staticmethod
+    def backward(node, out, g):
+        x = node.inputs[0]
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return (-g / sqrt(1.0 - x * x),)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        x = inputs[0]
+        with numpy.errstate(divide="ignore", invalid="ignore"):
+            return -t[0] / sqrt(1.0 - x * x)
+
+
+def arccos(x):
+    """arccos x; d/dx = -1 / √(1 - x²)."""
+    return unary(Arccos, x)
 
 
 class Abs(Op):

@@ -21,18 +21,25 @@ from .shapes import axis_index, expand_dims, reshape, view_of
 
 __all__ = [  # what ops/__init__.py gathers
     "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "before_replacements", "concatenate",
-    "getitem", "index_add_to_zeros", "index_data", "setitem", "split", "stack",
+    "getitem", "index_add_to_zeros", "index_data", "setitem", "sort", "split", "stack",
 ]
+
+
+def _index_array(t):
+    """The array of a Tensor used as an index: float indices truncated to int64, as MXNet
+    does (its np makes `np.array([0, 2])` float32, and the book indexes with it)."""
+    data = t.data
+    return data.astype(numpy.int64) if data.dtype.kind == "f" else data
 
 
 def index_data(index):
     """An index with any Tensors in it replaced by their arrays."""
     if isinstance(index, core.Tensor):
-        return index.data
+        return _index_array(index)
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, core.Tensor) else i for i in index)
+        return tuple(_index_array(i) if isinstance(i, core.Tensor) else i for i in index)
     if isinstance(index, list) and any(isinstance(i, core.Tensor) for i in index):
-        return [i.data if isinstance(i, core.Tensor) else i for i in index]
+        return [_index_array(i) if isinstance(i, core.Tensor) else i for i in index]
     return index
 
 
@@ -271,3 +278,27 @@ def split(x, indices_or_sections, axis=0):
         cuts = [n // sections * k for k in range(1, sections)]
     bounds = [0, *cuts, n]
     return [getitem(x, _along(axis, start, stop)) for start, stop in zip(bounds, bounds[1:])]
+
+
+# ---- sorting: a gather by the sorting permutation (no op of its own) ----
+
+
+def sort(x, axis=-1):
+    """x sorted along `axis` (the flattened x when None), as numpy.sort. Differentiable: each
+    element's gradient goes back to where the element came from (ties keep their order)."""
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    if x.data.ndim == 0:
+        raise ShapeError("sort: a 0-d tensor has no axis to sort along; reshape it first")
+    ndim = x.data.ndim
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"sort: axis {axis} is out of bounds for a tensor of shape {x.shape}")
+    axis %= ndim
+    xp = backend.xp_of(x.data)
+    order = xp.argsort(x.data, axis=axis, kind="stable")
+    # an open grid over the other axes, so that order picks along `axis` only
+    grid = tuple(order if i == axis else
+                 xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1))
+                 for i, n in enumerate(x.data.shape))
+    return getitem(x, grid)

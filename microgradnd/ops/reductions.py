@@ -17,11 +17,12 @@ from ..errors import AxisError, ShapeError, shape_error
 from .apply import Op, unary
 from .conversion import cast
 from .elementwise import abs, where
+from .indexing import concatenate
 from .shapes import axis_index, broadcast_to, reshape
 
 __all__ = [  # what ops/__init__.py gathers
     "Cumsum", "Max", "Min", "SafeSqrt", "Sum", "argmax", "argmin", "cumsum", "max", "mean",
-    "min", "norm", "std", "sum", "var",
+    "min", "norm", "prod", "std", "sum", "var",
 ]
 
 
@@ -283,12 +284,12 @@ def norm(x, ord=None, axis=None, keepdims: bool = False):  # noqa: A002 - NumPy'
 def argmax(x, axis=None, keepdims: bool = False):
     """The index of the largest element over `axis` (of the flattened values when None):
     an int64 tensor, a constant."""
-    return core._wrap(_arg(x, axis, keepdims, "argmax"))
+    return core._cut(core._wrap(_arg(x, axis, keepdims, "argmax")), "argmax", x)
 
 
 def argmin(x, axis=None, keepdims: bool = False):
     """The index of the smallest element over `axis`: an int64 tensor, a constant."""
-    return core._wrap(_arg(x, axis, keepdims, "argmin"))
+    return core._cut(core._wrap(_arg(x, axis, keepdims, "argmin")), "argmin", x)
 
 
 def _arg(x, axis, keepdims, name):
@@ -300,3 +301,40 @@ def _arg(x, axis, keepdims, name):
     if keepdims:
         out = out.reshape(_keep_shape(x.data.shape, axis))
     return out.astype(numpy.int64, copy=False)
+
+
+# ---- products: pairs multiplied level by level (no op of its own) ----
+
+
+def prod(x, axis=None, keepdims: bool = False):
+    """The product over `axis` (all axes when None), as numpy.prod.
+
+    Multiplied in pairs, halving the axis each time (log2(n) multiplications of whole
+    slices): its derivatives of every order are the products of the other elements, exact
+    when some elements are zero, where dividing the product by x would give nan.
+    """
+    shape = x.data.shape
+    if axis is None:
+        axes = tuple(range(len(shape)))
+    else:
+        axes = tuple(a % len(shape) if len(shape) else a
+                     for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    out = x
+    for a in sorted(axes):
+        out = _prod_along(out, a)           # keeps the axis, as size 1
+    if not keepdims:
+        out = reshape(out, tuple(n for i, n in enumerate(shape) if i not in axes))
+    return out
+
+
+def _prod_along(x, axis: int):
+    """The product over one axis, kept as size 1."""
+    n = x.data.shape[axis]
+    if n == 0:      # the empty product is 1: the empty sum (0) plus 1 keeps it recorded
+        return sum(x, axis, keepdims=True) + 1
+    before = (slice(None),) * axis
+    while n > 1:
+        pairs = x[before + (slice(0, n - 1, 2),)] * x[before + (slice(1, n, 2),)]
+        x = concatenate([pairs, x[before + (slice(n - 1, n),)]], axis) if n % 2 else pairs
+        n = (n + 1) // 2
+    return x

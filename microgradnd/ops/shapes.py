@@ -5,6 +5,7 @@ way. sum_to is the one the backward walk calls to undo broadcasting.
 """
 from __future__ import annotations
 
+import builtins
 import operator
 
 import numpy
@@ -15,7 +16,7 @@ from .apply import Op, unary
 
 __all__ = [  # what ops/__init__.py gathers
     "BroadcastTo", "Reshape", "SumTo", "Transpose", "axis_index", "broadcast_to", "expand_dims",
-    "flatten", "reshape", "squeeze", "sum_to", "transpose",
+    "flatten", "repeat", "reshape", "squeeze", "sum_to", "tile", "transpose",
 ]
 
 
@@ -192,3 +193,36 @@ def sum_to(x, shape: tuple):
     if x.data.shape == tuple(shape):
         return x
     return unary(SumTo, x, tuple(shape))
+
+
+# ---- repeating: broadcasting along a new axis, then merging it (no op of their own) ----
+
+
+def repeat(x, repeats: int, axis=None):
+    """Each element repeated `repeats` times along `axis` (of the flattened x when None), as
+    numpy.repeat with an int count. Differentiable: the gradient sums each run of copies."""
+    repeats = operator.index(repeats)
+    if repeats < 0:
+        raise ValueError(f"repeat: repeats must be >= 0, got {repeats}")
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    (axis,) = _axes(axis, x.data.ndim, "repeat")
+    shape = x.data.shape
+    # (..., n, ...) -> (..., n, 1, ...) -> (..., n, repeats, ...) -> (..., n * repeats, ...)
+    copies = broadcast_to(expand_dims(x, axis + 1),
+                          shape[:axis + 1] + (repeats,) + shape[axis + 1:])
+    return reshape(copies, shape[:axis] + (shape[axis] * repeats,) + shape[axis + 1:])
+
+
+def tile(x, reps):
+    """x repeated `reps` times along each axis, as numpy.tile. Differentiable: the gradient
+    sums the tiles."""
+    reps = (operator.index(reps),) if not isinstance(reps, (tuple, list)) else \
+        tuple(map(operator.index, reps))
+    ndim = builtins.max(len(reps), x.data.ndim)
+    shape = (1,) * (ndim - x.data.ndim) + x.data.shape
+    reps = (1,) * (ndim - len(reps)) + reps
+    # each axis of size s becomes a pair (1, s), broadcast to (r, s), then merged to r * s
+    pairs = reshape(x, tuple(v for s in shape for v in (1, s)))
+    tiles = broadcast_to(pairs, tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    return reshape(tiles, tuple(r * s for r, s in zip(reps, shape)))

@@ -39,6 +39,23 @@ def headless() -> None:
     seed = knob("SEED", 0)
     random.seed(seed)
     numpy.random.seed(seed)
+    accept_old_stem_argument()
+
+
+def accept_old_stem_argument() -> None:
+    """`plt.stem(..., use_line_collection=True)` (the appendix, written for matplotlib 3.5)
+    also works on matplotlib >= 3.8, which removed the argument (its behaviour is the default)."""
+    import matplotlib.pyplot as plt
+    stem = plt.stem
+    if getattr(stem, "accepts_use_line_collection", False):
+        return
+
+    def old_stem(*args, use_line_collection=True, **kwargs):
+        return stem(*args, **kwargs)
+    old_stem.accepts_use_line_collection = True
+    import inspect
+    if "use_line_collection" not in inspect.signature(stem).parameters:
+        plt.stem = old_stem
 
 
 def stand_in_ipython() -> None:
@@ -84,16 +101,52 @@ def report(**values) -> None:
     print("RESULT " + json.dumps(values, default=float))
 
 
+def _snapshot(value):
+    """An engine array, NumPy array or Python number as {'dtype', 'shape', 'values'}, or None.
+
+    Arrays of more than 2000 elements give their sum and their first 100 values instead.
+    """
+    if hasattr(value, "asnumpy") and hasattr(value, "dtype"):
+        value = value.asnumpy()
+    elif isinstance(value, bool) or not isinstance(value, (int, float, numpy.ndarray,
+                                                           numpy.generic)):
+        return None
+    a = numpy.asarray(value)
+    if a.dtype.kind not in "biuf":
+        return None
+    flat = a.astype(float).ravel()
+    values = flat.tolist() if flat.size <= 2000 else flat[:100].tolist() + [flat.sum()]
+    return {"dtype": str(a.dtype) if isinstance(value, (numpy.ndarray, numpy.generic))
+            else type(value).__name__, "shape": list(a.shape),
+            "values": [round(v, 6) if numpy.isfinite(v) else str(v) for v in values]}
+
+
+def report_cells(namespace: dict, random=(), **values) -> None:
+    """RESULT with a snapshot of every array and number the book's cells left in `namespace`.
+
+    The comparison with MXNet checks each one's dtype, shape and values; the names in
+    `random` (drawn by the engine's own generator) are compared by dtype and shape only.
+    """
+    cells = {}
+    for name, value in namespace.items():
+        if name.startswith("_"):
+            continue
+        snap = _snapshot(value)
+        if snap is not None:
+            cells[name] = snap
+    report(cells=cells, random=sorted(random), **values)
+
+
 def as_float(x) -> float:
     """A Python float from a scalar array of either engine."""
     return float(x.asnumpy() if hasattr(x, "asnumpy") else x)
 
 
-# ---- gluon: the one piece of it the from-scratch chapters call ----
+# ---- gluon: the pieces of it the from-scratch chapters call ----
 
 
 def gluon_for(np, npx):
-    """MXNet's gluon under MXNet; otherwise the loss (and the classes `isinstance` tests) it uses.
+    """MXNet's gluon under MXNet; microgradnd.gluon otherwise (its loss, data and utils).
 
     §4.2, §4.6 and §8.5 take `gluon.loss.SoftmaxCrossEntropyLoss()`; §3.6 and §8.5 test
     `isinstance(updater, gluon.Trainer)` / `isinstance(net, gluon.Block)`, false for their nets.
@@ -101,21 +154,8 @@ def gluon_for(np, npx):
     if engine(np) == "mxnet":
         from mxnet import gluon
         return gluon
-
-    class SoftmaxCrossEntropyLoss:
-        """Per-example -log softmax(pred)[label], as gluon's (its mean over one picked value)."""
-
-        def __call__(self, pred, label):
-            return -npx.pick(npx.log_softmax(pred), label)
-
-    class Block:
-        pass
-
-    class Trainer:
-        pass
-
-    return types.SimpleNamespace(loss=types.SimpleNamespace(
-        SoftmaxCrossEntropyLoss=SoftmaxCrossEntropyLoss), Block=Block, Trainer=Trainer)
+    from microgradnd import gluon
+    return gluon
 
 
 # ---- minibatches from NumPy arrays, identical for both engines ----
@@ -166,6 +206,15 @@ def same_random(np, d2l, seed: int = 0) -> None:
     def load_array(data_arrays, batch_size, is_train=True):
         return ArrayLoader(np, [_host(a) for a in data_arrays], batch_size, is_train, seed)
 
+    def multinomial(n, pvals, size=None):
+        pvals = numpy.asarray(_host(pvals) if hasattr(pvals, "shape") else pvals, dtype=float)
+        return np.array(rng.multinomial(n, pvals, size), dtype="int64")
+
+    def shuffle(x):
+        x[:] = np.array(_host(x)[rng.permutation(len(x))], dtype=str(_host(x).dtype))
+
+    np.random.multinomial = multinomial     # §2.6's dice
+    np.random.shuffle = shuffle             # §4.4's features
     np.random.normal = normal
     if hasattr(d2l, "normal"):      # MXNet's d2l draws synthetic_data with its own alias
         d2l.normal = normal
@@ -209,6 +258,64 @@ def patch_fashion_mnist(d2l, np, n_train: int, n_test: int, seed: int = 0) -> No
     d2l.load_data_fashion_mnist = load_data_fashion_mnist
 
 
+# ---- MNIST (§18.9): Gluon's files, in their real format, with synthetic digits ----
+
+
+def _write_idx(path: str, array: numpy.ndarray) -> None:
+    """A gzipped IDX file of unsigned bytes, as MNIST's: 0 0 8 ndim, big-endian sizes, bytes."""
+    import gzip
+    header = bytes([0, 0, 8, array.ndim]) + numpy.asarray(array.shape, ">u4").tobytes()
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(numpy.uint8).tobytes())
+
+
+def patch_gluon_files(np, d2l, name: str, train, test) -> None:
+    """gluon.data.vision.MNIST or FashionMNIST (`name` 'mnist' or 'fashion_mnist') reads the
+    given (images uint8 (n, 28, 28), labels) in the real files' format, under either engine:
+    identical bytes, so identical data. MXNet's Gluon and microgradnd's both look the files up
+    by name; only where they would download is replaced."""
+    folder = tempfile.mkdtemp(prefix=f"d2l-{name}-")
+    for part, (images, labels) in (("train", train), ("t10k", test)):
+        _write_idx(os.path.join(folder, f"{part}-images-idx3-ubyte.gz"), images)
+        _write_idx(os.path.join(folder, f"{part}-labels-idx1-ubyte.gz"), labels)
+    if engine(np) == "mxnet":
+        import mxnet.gluon.data.vision.datasets as datasets
+        datasets.download = lambda url, path=None, sha1_hash=None, **kwargs: os.path.join(
+            folder, url.split("/")[-1])
+        return
+    download = d2l.download
+    d2l.download = lambda file, *args, **kwargs: (
+        os.path.join(folder, d2l.DATA_HUB[file][0].split("/")[-1])
+        if file.startswith(name + "_") else download(file, *args, **kwargs))
+
+
+def _as_bytes(X: numpy.ndarray) -> numpy.ndarray:
+    """float images (n, 1, 28, 28) in [0, 1] as uint8 (n, 28, 28)."""
+    return numpy.clip(numpy.round(X[:, 0] * 255), 0, 255).astype(numpy.uint8)
+
+
+def patch_mnist(np, d2l, n_train: int, n_test: int, seed: int = 1) -> None:
+    """gluon.data.vision.MNIST reads synthetic digits (Fashion-MNIST's generator, another
+    seed) in MNIST's file format."""
+    X_train, y_train, X_test, y_test = fashion_mnist_arrays(n_train, n_test, seed)
+    patch_gluon_files(np, d2l, "mnist", (_as_bytes(X_train), y_train),
+                      (_as_bytes(X_test), y_test))
+
+
+def patch_gluon_fashion_mnist(np, d2l, n_train: int, n_test_per_class: int,
+                              seed: int = 0) -> None:
+    """gluon.data.vision.FashionMNIST reads the synthetic set in its file format; the test
+    set holds only t-shirts and trousers, n_test_per_class of each (§18.1 reshapes them to
+    2000 rows, the real test set's count of those two classes)."""
+    X_train, y_train, X_more, y_more = fashion_mnist_arrays(n_train, 12 * n_test_per_class,
+                                                            seed)
+    keep = numpy.concatenate([numpy.flatnonzero(y_more == c)[:n_test_per_class]
+                              for c in (0, 1)])
+    keep.sort()
+    patch_gluon_files(np, d2l, "fashion_mnist", (_as_bytes(X_train), y_train),
+                      (_as_bytes(X_more[keep]), y_more[keep]))
+
+
 # ---- The Time Machine (§8.2-8.3): lower-case letters and spaces ----
 
 WORDS = ("the time traveller said it was a machine for travelling through time and we "
@@ -229,6 +336,12 @@ def time_machine_lines(n_lines: int, seed: int = 0) -> list[str]:
             word = follow[word][rng.randint(0, 2)] if rng.uniform() < 0.9 else "time"
         lines.append(" ".join(line))
     return lines
+
+
+def patch_read_time_machine(d2l, n_lines: int, seed: int = 0) -> None:
+    """d2l.read_time_machine returns the synthetic lines (§8.2-8.3 read the book this way)."""
+    lines = time_machine_lines(n_lines, seed)
+    d2l.read_time_machine = lambda *args, **kwargs: list(lines)
 
 
 def patch_time_machine(d2l, n_lines: int, seed: int = 0) -> None:

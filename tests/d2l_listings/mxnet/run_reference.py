@@ -27,7 +27,9 @@ PER_LISTING = {"ch08_5_rnn": {"D2L_NUM_EPOCHS": "20"}, "ch09_1_gru": {"D2L_NUM_E
                "ch09_2_lstm": {"D2L_NUM_EPOCHS": "20"}, "ch04_5_weight_decay":
                {"D2L_NUM_EPOCHS": "100"},
                "ch04_2_mlp": {"D2L_NUM_EPOCHS": "3", "D2L_N_TRAIN": "10000"},
-               "ch04_6_dropout": {"D2L_NUM_EPOCHS": "3", "D2L_N_TRAIN": "10000"}}
+               "ch04_6_dropout": {"D2L_NUM_EPOCHS": "3", "D2L_N_TRAIN": "10000"},
+               "ch12_5_multiple_gpus": {"D2L_N_TRAIN": "512", "D2L_N_TEST": "256"},
+               "ch18_9_naive_bayes": {"D2L_N_TEST": "200"}}
 # What each listing prints that depends on the engine's arithmetic (timings excluded).
 PRINTED = r"^(epoch \d+, x.*|perplexity [\d.]+|loss: [\d.]+|L2 norm of w: .*)"
 
