@@ -21,8 +21,8 @@ from .stepper import step_backward
 
 __all__ = ["AnomalyError", "Step", "Tape", "allow_nonfinite", "backward", "detect_anomaly",
            "explain_grad", "grad", "is_recording", "is_training", "pause", "predict_mode",
-           "record", "set_recording", "set_training", "step_backward", "trace_backward",
-           "train_mode"]
+           "record", "saved_tensors", "set_recording", "set_training", "step_backward",
+           "trace_backward", "train_mode"]
 
 # ---- the backward walk ----
 
@@ -332,7 +332,15 @@ def _writeable(a) -> bool:
     return all(stride or n <= 1 for stride, n in zip(a.strides, a.shape))
 
 
-# ---- watching backward ----
+# ---- watching backward, and what it will need ----
+
+
+def saved_tensors(tape: Tape):
+    """The ledger of `tape`: each tensor its nodes keep for backward, with shape, bytes and
+    what shares its memory (ledger.py); `print()` it for a table."""
+    from .ledger import saved_tensors as ledger  # noqa: PLC0415 - not needed by the walk
+
+    return ledger(tape)
 
 
 class trace_backward:

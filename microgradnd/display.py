@@ -71,23 +71,28 @@ def _table(title: str, rows) -> str:
 
 
 def format_tape(tape) -> str:
-    """The tape as a table: step, op, inputs -> output, shape, dtype.
+    """The tape as a table: step, op, inputs -> output, shape, dtype, and the bytes the
+    node keeps for backward (the ledger, ledger.py: memory kept by an earlier row too is
+    named, not counted again), then the total.
 
     `%k` is the output of step k; `var(shape)` a variable (attach_grad), `const(shape)` a
     tensor that needs no gradient; plain numbers are Python scalar operands.
     """
+    from .ledger import saved_tensors  # noqa: PLC0415 - ledger.py builds on this module
+
     index_of = {id(n): k for k, n in enumerate(tape.nodes)}
-    rows = [("#", "op", "inputs", "output", "shape", "dtype")]
+    ledger = saved_tensors(tape)
+    rows = [("#", "op", "inputs", "output", "shape", "dtype", "saved")]
     for k, node in enumerate(tape.nodes):
         if node.inputs is None:
             inputs = "(freed by backward)"
         else:
             inputs = ", ".join(_input_label(x, index_of) for x in node.inputs)
         rows.append((str(k), node.name, inputs, f"%{k}", shape_text(node.out_shape),
-                     str(node.out_dtype)))
+                     str(node.out_dtype), ledger.step_text(k)))
     if len(rows) == 1:
         return "Tape: nothing recorded (no op had an input that needs a gradient)"
-    return _table(f"Tape: {len(tape.nodes)} recorded op(s)", rows)
+    return _table(f"Tape: {len(tape.nodes)} recorded op(s)", rows) + "\n" + ledger.total_text()
 
 
 class BackwardTrace(list):
@@ -102,17 +107,30 @@ class BackwardTrace(list):
         super().__init__()
         self.tape = tape
         self._inputs = []       # each step's inputs, kept: backward frees node.inputs
+        self._inner = []        # each step's own traced backward (a checkpoint's), or None
 
     def append(self, step) -> None:
         """Add a step, remembering its node's inputs before backward frees them."""
         super().append(step)
         self._inputs.append(step.node.inputs)
+        inner = getattr(step.node.op, "inner_trace", None)    # a checkpoint's recomputation
+        self._inner.append(inner(step.node) if inner is not None else None)
 
     def format(self, values: bool = False) -> str:
         """The trace as a table; `values=True` adds the gradients' (abbreviated) values."""
+        rows = [("step", "node", "op", "grad in", "grads out")] + self._rows(values)
+        if len(rows) == 1:
+            return "Backward: no steps traced (no backward ran inside trace_backward())"
+        return _table(f"Backward: {len(self)} step(s), newest op first", rows)
+
+    def _rows(self, values: bool, prefix: str = "") -> list:
+        """The table's rows; a step that ran a backward of its own (a checkpoint recomputing
+        its block) is followed by that backward's rows, numbered `k.0, k.1...`, whose nodes
+        are the recomputed ones (`fn%j`: step j of the recomputation)."""
         nodes = self.tape.nodes if self.tape is not None else []
         index_of = {id(n): k for k, n in enumerate(nodes)}
-        rows = [("step", "node", "op", "grad in", "grads out")]
+        mark = "fn" if prefix else ""
+        rows = []
         for k, ((node, g, grads), inputs) in enumerate(zip(self, self._inputs)):
             at = index_of.get(id(node))
             grad_in = shape_text(g.shape) + (" " + format_values(g.data) if values else "")
@@ -120,7 +138,8 @@ class BackwardTrace(list):
             for x, gx in zip(inputs, grads):
                 if gx is None:
                     continue
-                text = f"-> {_input_label(x, index_of)} {shape_text(gx.shape)}"
+                label = _input_label(x, index_of)
+                text = f"-> {mark if label[0] == '%' else ''}{label} {shape_text(gx.shape)}"
                 if values:
                     text += " " + format_values(gx.data)
                 shape = x.shape if isinstance(x, Tensor) else numpy.shape(x)    # or a scalar
@@ -130,11 +149,11 @@ class BackwardTrace(list):
                         summed = backend.sum_to(backend.to_host(gx.data), shape)
                         text += " " + format_values(summed)
                 outs.append(text)
-            rows.append((str(k), "-" if at is None else f"%{at}", node.name, grad_in,
-                         "; ".join(outs)))
-        if len(rows) == 1:
-            return "Backward: no steps traced (no backward ran inside trace_backward())"
-        return _table(f"Backward: {len(self)} step(s), newest op first", rows)
+            rows.append((f"{prefix}{k}", "-" if at is None else f"{mark}%{at}", node.name,
+                         grad_in, "; ".join(outs)))
+            if self._inner[k] is not None:
+                rows += self._inner[k]._rows(values, f"{prefix}{k}.")
+        return rows
 
     def __str__(self) -> str:
         return self.format()

@@ -17,6 +17,7 @@ import numpy
 from . import backend
 from .core import Tensor
 from .display import format_values, shape_text
+from .ledger import byte_text
 
 __all__ = ["Animation", "GraphView", "frame_html", "show_graph", "steps_html", "steps_page",
            "summary_html", "tape_html", "tensor_html", "trace_html"]
@@ -127,6 +128,8 @@ def tape_html(tape) -> str:
     """The tape as a table whose inputs link to the rows that made them."""
     uid = next(_ids)
     index_of = {id(n): k for k, n in enumerate(tape.nodes)}
+    from .ledger import saved_tensors  # noqa: PLC0415
+    ledger = saved_tensors(tape)
     rows = []
     for k, node in enumerate(tape.nodes):
         if node.inputs is None:
@@ -135,14 +138,25 @@ def tape_html(tape) -> str:
             inputs = ", ".join(_input_cell(x, index_of, uid) for x in node.inputs)
         rows.append(f"<tr id='mgnd{uid}-{k}'><td>{k}</td><td><code>{_e(node.name)}</code></td>"
                     f"<td>{inputs}</td><td>%{k}</td><td>{_e(shape_text(node.out_shape))}</td>"
-                    f"<td>{_e(node.out_dtype)}</td><td class='dim'>{_e(node.op.rule)}</td></tr>")
+                    f"<td>{_e(node.out_dtype)}</td><td>{_saved_cell(ledger, k)}</td>"
+                    f"<td class='dim'>{_e(node.op.rule)}</td></tr>")
     if not rows:
         return (f"{STYLE}<div class='mgnd'><b>Tape</b>: nothing recorded (no op had an input "
                 "that needs a gradient)</div>")
     head = ("<tr><th>#</th><th>op</th><th>inputs</th><th>output</th><th>shape</th>"
-            "<th>dtype</th><th>backward rule</th></tr>")
+            "<th>dtype</th><th>saved</th><th>backward rule</th></tr>")
     return (f"{STYLE}<div class='mgnd'><b>Tape</b>: {len(rows)} recorded op(s)"
-            f"<table class='mgnd-tape'>{head}{''.join(rows)}</table></div>")
+            f"<table class='mgnd-tape'>{head}{''.join(rows)}</table>"
+            f"<div>{_e(ledger.total_text())}</div></div>")
+
+
+def _saved_cell(ledger, k) -> str:
+    """A tape row's bytes kept for backward; hovering lists each tensor (the ledger's rows)."""
+    items = [f"{r.label}{' (view)' if r.view else ''} as {r.role}: {shape_text(r.shape)} "
+             f"{r.dtype}, {byte_text(r.nbytes)}"
+             + ("" if r.first == k else f", counted at #{r.first}")
+             for r in ledger if r.step == k]
+    return f"<span title='{_e(chr(10).join(items))}'>{_e(ledger.step_text(k))}</span>"
 
 
 def _sends_html(pairs) -> str:
@@ -178,13 +192,23 @@ def trace_html(trace) -> str:
                     f"<td><code>{_e(node.name)}</code></td>"
                     f"<td class='dim'>{_e(node.op.rule)}</td><td>{summary_html(g.data, False)}</td>"
                     f"<td>{_sends_html(pairs)}</td></tr>")
+        if trace._inner[k] is not None:     # a checkpoint: the backward of its re-run block
+            rows.append(f"<tr><td></td><td colspan='5'>{_recomputed_html(trace._inner[k])}"
+                        "</td></tr>")
     if not rows:
         return (f"{STYLE}<div class='mgnd'><b>Backward</b>: no steps traced (no backward ran "
                 "inside trace_backward())</div>")
     head = ("<tr><th>step</th><th>node</th><th>op</th><th>rule</th><th>gradient in</th>"
             "<th>sent to the inputs</th></tr>")
-    return (f"{STYLE}<div class='mgnd'><b>Backward</b>: {len(rows)} step(s), newest op first"
+    return (f"{STYLE}<div class='mgnd'><b>Backward</b>: {len(trace)} step(s), newest op first"
             f"<table class='mgnd-trace'>{head}{''.join(rows)}</table></div>")
+
+
+def _recomputed_html(inner) -> str:
+    """What a checkpoint re-ran, then the traced backward through it."""
+    ops = ", ".join(n.name for n in inner.tape.nodes)
+    return (f"<span class='dim'>re-ran fn: {len(inner.tape)} op(s) ({_e(ops)}), then "
+            f"</span>{trace_html(inner).replace(STYLE, '', 1)}")
 
 
 # ---- step frames ----
@@ -216,6 +240,8 @@ def frame_html(frame) -> str:
             (".grad so far", _grads_html(frame))]
     if recorded:
         rows.append(("recorded", recorded))
+    if frame.recomputed is not None:
+        rows.append(("recomputed", _recomputed_html(frame.recomputed)))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return (f"{STYLE}<div class='mgnd'><b>step {frame.index} of {frame.total}</b>"
             f"<table class='mgnd-frame'>{body}</table></div>")

@@ -167,6 +167,7 @@ class Frame:
         self.changed = changed
         self.recorded = recorded
         self.total = None       # set when the pass is over
+        self.recomputed = None  # a checkpoint's step: the traced backward of its re-run block
 
     @property
     def op(self) -> str:
@@ -197,6 +198,12 @@ class Frame:
         for expression, node in self.recorded:
             lines.append(f"  recorded      {expression} "
                          f"(derivative order {derivative_order(node)})")
+        if self.recomputed is not None:
+            ops = ", ".join(n.name for n in self.recomputed.tape.nodes)
+            lines.append(f"  recomputed    fn re-ran: {len(self.recomputed.tape)} op(s) ({ops}); "
+                         f"its backward took {len(self.recomputed)} step(s)")
+            lines += ["                " + line
+                      for line in self.recomputed.format().splitlines()[1:]]
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -355,6 +362,9 @@ class _Stepper:
         expression = graph.expression(node, inputs)
         self.frames.append(Frame(len(self.frames), node, graph.node_label(node), expression,
                                  order, g, sends, self.grads(), changed, recorded))
+        inner = getattr(node.op, "inner_trace", None)   # a checkpoint re-ran its block
+        if inner is not None:
+            self.frames[-1].recomputed = inner(node)
 
 
 def step_backward(heads, variables=None, head_grads=None, retain_graph=False,

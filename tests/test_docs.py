@@ -17,10 +17,11 @@ import microgradnd as mg
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = ["index.md", "internals.md", "adding-an-op.md", "debugging.md", "gpu.md",
-         "second-derivatives.md", "exercises.md", "api.md"]
+         "second-derivatives.md", "exercises.md", "api.md", "memory.md"]
 OTHER_OWNERS = {"gpu.md", "second-derivatives.md", "exercises.md"}   # merged in from elsewhere
 OUTPUT_CHECKED = {"../README.md", "index.md", "internals.md", "adding-an-op.md", "api.md",
-                  "debugging.md", "second-derivatives.md", "forward-and-reverse.md"}
+                  "debugging.md", "second-derivatives.md", "forward-and-reverse.md",
+                  "memory.md"}
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\s*$", re.S | re.M)
 
 

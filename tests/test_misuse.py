@@ -87,6 +87,11 @@ AXIS_FUNCTIONS = [      # name (the function, then what varies), f(x, axis) for 
     ("np.linalg.norm p=3", lambda x, a: np.linalg.norm(x, 3, axis=a)),
     ("np.linalg.norm matrix", lambda x, a: np.linalg.norm(x, 1, axis=(0, a))),
     ("np.linalg.norm matrix inf", lambda x, a: np.linalg.norm(x, numpy.inf, axis=(a, 0))),
+    ("Tensor.prod", lambda x, a: x.prod(axis=a)),
+    ("np.prod", lambda x, a: np.prod(x, axis=a)),
+    ("Tensor.repeat", lambda x, a: x.repeat(2, axis=a)),
+    ("np.repeat", lambda x, a: np.repeat(x, 2, axis=a)),
+    ("np.sort", lambda x, a: np.sort(x, axis=a)),
 ]
 
 
@@ -362,6 +367,13 @@ NAN_UNARY = [   # name, microgradnd f(x), PyTorch f(x)
     ("reshape", lambda x: x.reshape(2, 3).T, lambda x: x.reshape(2, 3).T),
     ("concatenate", lambda x: np.concatenate([x, x]), lambda x: x.repeat(2)),
     ("dot", lambda x: np.dot(x, x), lambda x: x @ x),
+    ("copy", lambda x: x.copy(), lambda x: x.clone()),
+    ("floor", lambda x: np.floor(x), lambda x: x.floor()),
+    ("log2", lambda x: np.log2(x), lambda x: x.log2()),
+    ("arccos", lambda x: np.arccos(x), lambda x: x.arccos()),
+    ("prod", lambda x: x.prod(), lambda x: x.prod()),
+    ("sort", lambda x: np.sort(x), lambda x: x.sort().values),
+    ("repeat", lambda x: x.repeat(2), lambda x: x.repeat_interleave(2)),
 ]
 # Where microgradnd's gradient differs from PyTorch's on purpose (tests/test_torch_ops.py's
 # docstring): name -> the gradient microgradnd gives, which this table pins.

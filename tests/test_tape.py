@@ -20,14 +20,18 @@ def chapter_loss(device):
     return tape, loss, w, b
 
 
+# saved: what each node keeps for backward, in float32 (4 B a number): matmul keeps X (6
+# numbers) and w (2); add %0 (3) and b (1); sub %1 (3) and y reshaped, a view of y's 3 numbers;
+# pow %2 (3); div %3 and its own output (its rule reads out), 3 each. 27 numbers, 108 B.
 TAPE = """\
 Tape: 5 recorded op(s)
-#  op      inputs                  output  shape   dtype
-0  matmul  const(3, 2), var(2, 1)  %0      (3, 1)  float32
-1  add     %0, var(1,)             %1      (3, 1)  float32
-2  sub     %1, const(3, 1)         %2      (3, 1)  float32
-3  pow     %2, 2                   %3      (3, 1)  float32
-4  div     %3, 2                   %4      (3, 1)  float32"""
+#  op      inputs                  output  shape   dtype    saved
+0  matmul  const(3, 2), var(2, 1)  %0      (3, 1)  float32  32 B
+1  add     %0, var(1,)             %1      (3, 1)  float32  16 B
+2  sub     %1, const(3, 1)         %2      (3, 1)  float32  24 B
+3  pow     %2, 2                   %3      (3, 1)  float32  12 B
+4  div     %3, 2                   %4      (3, 1)  float32  24 B
+Saved for backward: 108 B in 9 buffer(s), each counted once (1 view(s) counted as their base)"""
 
 TRACE = """\
 Backward: 5 step(s), newest op first
@@ -48,8 +52,9 @@ def test_tape_after_backward_says_inputs_were_freed():
     tape, loss, _, _ = chapter_loss("cpu")
     loss.backward()
     lines = str(tape).splitlines()
-    assert lines[2] == "0  matmul  (freed by backward)  %0      (3, 1)  float32"
-    assert len(lines) == 7
+    assert lines[2] == "0  matmul  (freed by backward)  %0      (3, 1)  float32  -"
+    assert lines[-1] == "Saved for backward: nothing (backward freed it)"
+    assert len(lines) == 8
 
 
 def test_empty_tape():

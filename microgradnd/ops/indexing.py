@@ -291,10 +291,7 @@ def sort(x, axis=-1):
     if x.data.ndim == 0:
         raise ShapeError("sort: a 0-d tensor has no axis to sort along; reshape it first")
     ndim = x.data.ndim
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise ShapeError(f"sort: axis {axis} is out of bounds for a tensor of shape {x.shape}")
-    axis %= ndim
+    axis = axis_index(axis, ndim, "sort")
     xp = backend.xp_of(x.data)
     order = xp.argsort(x.data, axis=axis, kind="stable")
     # an open grid over the other axes, so that order picks along `axis` only

@@ -317,8 +317,10 @@ def prod(x, axis=None, keepdims: bool = False):
     if axis is None:
         axes = tuple(range(len(shape)))
     else:
-        axes = tuple(a % len(shape) if len(shape) else a
+        axes = tuple(axis_index(a, len(shape), "prod")
                      for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+        if len(set(axes)) != len(axes):
+            raise ShapeError(f"prod: axis {axis!r} repeats an axis")
     out = x
     for a in sorted(axes):
         out = _prod_along(out, a)           # keeps the axis, as size 1
