@@ -99,9 +99,18 @@ def _op_classes():
     return seen
 
 
+# Ops whose nodes never meet a tangent, and why (each is checked by a test of its own).
+NO_FORWARD_RULE = {
+    # checkpoint() runs its block plainly when a tangent is in flight (test_checkpoint.py's
+    # test_forward_mode_through_a_checkpoint), so no Checkpoint node is made inside mg.jvp
+    "Checkpoint",
+}
+
+
 def test_every_op_has_a_forward_rule():
     """An op added without a jvp rule is named here (and fails its table rows above)."""
-    ours = [cls for cls in _op_classes() if cls.__module__.startswith("microgradnd.")]
+    ours = [cls for cls in _op_classes() if cls.__module__.startswith("microgradnd.")
+            and cls.__name__ not in NO_FORWARD_RULE]
     missing = [cls.__name__ for cls in ours
                if not any("jvp" in vars(c) for c in cls.__mro__ if c is not ops.Op)]
     assert not missing, f"ops without a forward rule (jvp): {sorted(missing)}"

@@ -26,10 +26,17 @@ __all__ = [  # what ops/__init__.py gathers
 
 
 def _index_array(t):
-    """The array of a Tensor used as an index: float indices truncated to int64, as MXNet
-    does (its np makes `np.array([0, 2])` float32, and the book indexes with it)."""
+    """The array of a Tensor used as an index. Float indices with whole values become int64,
+    as MXNet takes them (its np makes `np.array([0, 2])` float32, and the book indexes with
+    it); a fractional one is refused rather than truncated without a word."""
     data = t.data
-    return data.astype(numpy.int64) if data.dtype.kind == "f" else data
+    if data.dtype.kind != "f":
+        return data
+    whole = data.astype(numpy.int64)
+    if not bool((whole == data).all()):
+        raise IndexError(f"a float index must hold whole numbers to select elements; got "
+                         f"{t.tolist()!r}: round it (or cast it to an int dtype) first")
+    return whole
 
 
 def index_data(index):
