@@ -4,10 +4,13 @@
 # out; one BLAS thread, since idle OpenBLAS workers spinning would add noise of ~20,000 a step.
 # Run from the repository root: bash benchmarks/instructions.sh   (about 3 minutes)
 set -euo pipefail
+# valgrind must run the interpreter itself, not a wrapper script such as pyenv's shim (which
+# would be counted instead, as 0 instructions of Python)
+PY=$(python -c 'import sys; print(sys.executable)')
 count() {
     PYTHONHASHSEED=0 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
         valgrind --tool=callgrind --callgrind-out-file=/dev/null \
-        python -m benchmarks.instructions "$1" "$2" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+        "$PY" -m benchmarks.instructions "$1" "$2" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 a=$(count w1 20); b=$(count w1 300); echo "W1 instructions per step: $(( (b - a) / 280 ))"
 a=$(count w2 1000); b=$(count w2 4000); echo "W2 instructions per op: $(( (b - a) / 3000 ))"
