@@ -228,11 +228,14 @@ def test_float_indices_are_refused_naming_the_shape():
         x[1.0]
 
 
-def test_float_tensor_indices_are_truncated_as_mxnet():
+def test_float_tensor_indices_with_whole_values_select_as_mxnet():
     # MXNet's np.array([0, 2]) is float32, and the book indexes with it (y_hat[[0, 1], y])
     x = mg.tensor(numpy.arange(12.0).reshape(3, 4))
-    assert x[mg.tensor([0.0, 2.9])].tolist() == x[mg.tensor([0, 2])].tolist()
+    assert x[mg.tensor([0.0, 2.0])].tolist() == x[mg.tensor([0, 2])].tolist()
     assert x[[0, 1], np.array([0, 2])].tolist() == [0.0, 6.0]
+    # MXNet truncates 2.9 to 2; a fractional index is a mistake, so it is named instead
+    with pytest.raises(IndexError, match="whole numbers"):
+        x[mg.tensor([0.0, 2.9])]
 
 
 # ---- views of 0-d and 1-d tensors: reshape(-1), .T and transpose() as NumPy ----

@@ -58,6 +58,14 @@ def accept_old_stem_argument() -> None:
         plt.stem = old_stem
 
 
+def _set_matplotlib_formats(*formats, **kwargs) -> None:
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:
+        return
+    set_matplotlib_formats(*formats, **kwargs)
+
+
 def stand_in_ipython() -> None:
     """`from IPython import display` works without IPython: a terminal, not a notebook.
 
@@ -66,10 +74,15 @@ def stand_in_ipython() -> None:
     Python shell would: no shell, so no display hooks.
     """
     try:
-        import IPython.display  # noqa: F401
-        return
+        import IPython.display
     except ImportError:
         pass
+    else:
+        # IPython 9 dropped display.set_matplotlib_formats, which the book's cells call;
+        # matplotlib_inline (IPython's own replacement) keeps it
+        if not hasattr(IPython.display, "set_matplotlib_formats"):
+            IPython.display.set_matplotlib_formats = _set_matplotlib_formats
+        return
     display = types.ModuleType("IPython.display")
     display.display = lambda *args, **kwargs: None
     display.clear_output = lambda *args, **kwargs: None
