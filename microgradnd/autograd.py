@@ -11,6 +11,7 @@ import threading
 
 from . import backend
 from .core import Tensor, _wrap, tensor
+from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad
 from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops.conversion import cast  # a dtype change, as an op
@@ -413,8 +414,3 @@ def set_training(train_mode: bool) -> bool:
     """Set what is_training() says (MXNet); returns the previous state."""
     previous, state.training = state.training, bool(train_mode)
     return previous
-
-
-# ---- debugging gradients (debugging.py stands on the walk above) ----
-
-from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad  # noqa: E402

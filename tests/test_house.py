@@ -167,7 +167,8 @@ def test_the_readme_list_is_short_true_and_needed():
     listed = readme_list()
     assert set(listed) == {"core.py", "backend.py", "errors.py", "ops/elementwise.py",
                            "ops/conversion.py", "ops/shapes.py", "ops/indexing.py",
-                           "display.py", "notebook.py", "stepper.py", "ops/tangents.py"}
+                           "display.py", "notebook.py", "stepper.py", "ops/tangents.py",
+                           "debugging.py"}
     for file, names in listed.items():
         module = mg if file == "__init__.py" else __import__(
             "microgradnd." + file.removesuffix(".py").replace("/", "."), fromlist=["_"])
