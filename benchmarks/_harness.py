@@ -37,6 +37,19 @@ def check_agree(name, got, want, atol=1e-5):
         raise AssertionError(f"{name}: last loss {l_got} vs {l_want}")
 
 
+def add_pytorch_case(wid: str, torch, run: Callable[[], object], floor, cases: dict,
+                     notes: list) -> None:
+    """The 'pytorch' column, checked against the floor before it is timed; or, without
+    PyTorch, a note saying its column is skipped."""
+    if torch is None:
+        notes.append("PyTorch is not installed: its column and ratio are skipped")
+        return
+    check_agree(f"{wid} PyTorch vs the floor", run(), floor)
+    cases["pytorch"] = lambda: timed(run)
+    notes.append(f"PyTorch {torch.__version__} CPU, torch.set_num_threads("
+                 f"{torch.get_num_threads()}) to match NumPy's BLAS threads")
+
+
 def interleave(cases: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
     """Call each case once per round, in turn; return every case's samples."""
     samples: dict[str, list[float]] = {name: [] for name in cases}

@@ -13,7 +13,7 @@ import numpy
 import microgradnd as mg
 from microgradnd import autograd, d2l, np, npx
 
-from ._harness import check_agree, interleave, load_torch, result, timed
+from ._harness import add_pytorch_case, check_agree, interleave, load_torch, result, timed
 
 
 def make_data(steps: int, batch_size: int, num_steps: int, vocab: int, hidden: int,
@@ -178,13 +178,8 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
         "numpy floor": lambda: timed(lambda: run_floor(batches, params0, lr)),
     }
     notes = []
-    if torch is not None:
-        check_agree("W7 PyTorch vs the floor", run_torch(torch, batches, params0, lr), floor)
-        cases["pytorch"] = lambda: timed(lambda: run_torch(torch, batches, params0, lr))
-        notes.append(f"PyTorch {torch.__version__} CPU, torch.set_num_threads("
-                     f"{torch.get_num_threads()}) to match NumPy's BLAS threads")
-    else:
-        notes.append("PyTorch is not installed: its column and ratio are skipped")
+    add_pytorch_case("W7", torch, lambda: run_torch(torch, batches, params0, lr), floor,
+                     cases, notes)
     per_step = 1e3 / steps
     samples = {k: [s * per_step for s in v] for k, v in interleave(cases, rounds).items()}
     goals = [("microgradnd / pytorch", "microgradnd", "pytorch", 1.0),

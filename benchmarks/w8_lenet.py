@@ -16,7 +16,7 @@ from numpy.lib.stride_tricks import as_strided
 import microgradnd as mg
 from microgradnd import autograd, d2l, np, npx
 
-from ._harness import check_agree, interleave, load_torch, result, timed
+from ._harness import add_pytorch_case, check_agree, interleave, load_torch, result, timed
 
 SHAPES = [(20, 1, 3, 3), (20,), (50, 20, 5, 5), (50,), (800, 128), (128,), (128, 10), (10,)]
 
@@ -207,13 +207,8 @@ def run(quick: bool = False, rounds: int | None = None) -> dict:
     }
     notes = ["gradients are checked through the parameters after every run's steps (SGD with "
              f"lr {lr}, so a wrong gradient moves them visibly)"]
-    if torch is not None:
-        check_agree("W8 PyTorch vs the floor", run_torch(torch, batches, params0, lr), floor)
-        cases["pytorch"] = lambda: timed(lambda: run_torch(torch, batches, params0, lr))
-        notes.append(f"PyTorch {torch.__version__} CPU, torch.set_num_threads("
-                     f"{torch.get_num_threads()}) to match NumPy's BLAS threads")
-    else:
-        notes.append("PyTorch is not installed: its column and ratio are skipped")
+    add_pytorch_case("W8", torch, lambda: run_torch(torch, batches, params0, lr), floor,
+                     cases, notes)
     per_step = 1e3 / steps
     samples = {k: [s * per_step for s in v] for k, v in interleave(cases, rounds).items()}
     goals = [("microgradnd / pytorch", "microgradnd", "pytorch", 1.5),
