@@ -18,7 +18,7 @@ from .apply import Op, unary
 from .conversion import cast
 from .elementwise import abs, where
 from .indexing import concatenate
-from .shapes import axis_index, broadcast_to, reshape
+from .shapes import axes_index, axis_index, broadcast_to, reshape
 
 __all__ = [  # what ops/__init__.py gathers
     "Cumsum", "Max", "Min", "SafeSqrt", "Sum", "argmax", "argmin", "cumsum", "max", "mean",
@@ -317,12 +317,9 @@ def prod(x, axis=None, keepdims: bool = False):
     if axis is None:
         axes = tuple(range(len(shape)))
     else:
-        axes = tuple(axis_index(a, len(shape), "prod")
-                     for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
-        if len(set(axes)) != len(axes):
-            raise ShapeError(f"prod: axis {axis!r} repeats an axis")
+        axes = axes_index(axis, len(shape), "prod")
     out = x
-    for a in sorted(axes):
+    for a in axes:
         out = _prod_along(out, a)           # keeps the axis, as size 1
     if not keepdims:
         out = reshape(out, tuple(n for i, n in enumerate(shape) if i not in axes))

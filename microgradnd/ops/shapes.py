@@ -15,8 +15,8 @@ from ..errors import AxisError, ShapeError
 from .apply import Op, unary
 
 __all__ = [  # what ops/__init__.py gathers
-    "BroadcastTo", "Reshape", "SumTo", "Transpose", "axis_index", "broadcast_to", "expand_dims",
-    "flatten", "repeat", "reshape", "squeeze", "sum_to", "tile", "transpose",
+    "BroadcastTo", "Reshape", "SumTo", "Transpose", "axes_index", "axis_index", "broadcast_to",
+    "expand_dims", "flatten", "repeat", "reshape", "squeeze", "sum_to", "tile", "transpose",
 ]
 
 
@@ -73,7 +73,7 @@ def reshape(x, shape: tuple):
                          f"shape {shape}: the sizes must match") from None
 
 
-def _axes(axis, ndim: int, what: str) -> tuple:
+def axes_index(axis, ndim: int, what: str) -> tuple:
     """`axis` (an int or a tuple) as sorted non-negative axes of an ndim-d result."""
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
     try:
@@ -93,7 +93,7 @@ def expand_dims(x, axis):
     """x with new size-1 axes at `axis` (an int or a tuple), as NumPy: a view."""
     ndim = x.data.ndim + (len(axis) if isinstance(axis, (tuple, list)) else 1)
     shape = list(x.data.shape)
-    for a in _axes(axis, ndim, "expand_dims"):
+    for a in axes_index(axis, ndim, "expand_dims"):
         shape.insert(a, 1)
     return reshape(x, tuple(shape))
 
@@ -103,7 +103,7 @@ def squeeze(x, axis=None):
     shape = x.data.shape
     if axis is None:
         return reshape(x, tuple(n for n in shape if n != 1))
-    axes = _axes(axis, len(shape), "squeeze")
+    axes = axes_index(axis, len(shape), "squeeze")
     if any(shape[a] != 1 for a in axes):
         raise ShapeError(f"squeeze: axis {axis!r} of a tensor of shape {shape} does not "
                          "have size 1")
@@ -206,7 +206,7 @@ def repeat(x, repeats: int, axis=None):
         raise ValueError(f"repeat: repeats must be >= 0, got {repeats}")
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
-    (axis,) = _axes(axis, x.data.ndim, "repeat")
+    (axis,) = axes_index(axis, x.data.ndim, "repeat")
     shape = x.data.shape
     # (..., n, ...) -> (..., n, 1, ...) -> (..., n, repeats, ...) -> (..., n * repeats, ...)
     copies = broadcast_to(expand_dims(x, axis + 1),
