@@ -14,7 +14,7 @@ import threading
 import numpy
 
 from .. import backend, core
-from ..errors import DeviceError, ShapeError, shape_error
+from ..errors import DeviceError, shape_error
 from ..graph import Node, state
 from . import tangents
 
@@ -69,14 +69,10 @@ class Op:
 
     @classmethod
     def shape_error(cls, a, b, e: ValueError) -> ValueError:
-        """The error to raise when forward(a, b) raised e (built only on failure)."""
-        try:
-            numpy.broadcast_shapes(numpy.shape(a), numpy.shape(b))
-        except ValueError:
-            return ShapeError(f"{cls.name}: shapes {numpy.shape(a)} and {numpy.shape(b)} do "
-                              "not broadcast: compared from the last axis, each pair of sizes "
-                              "must be equal or one of them 1; reshape one of them to fit")
-        return e    # not about shapes: NumPy's own complaint (an int ** a negative int)
+        """The error to raise when forward(a, b) raised e (built only on failure): a
+        ShapeError naming both shapes when they do not broadcast, else NumPy's own complaint
+        (an int ** a negative int)."""
+        return core.broadcast_error(cls.name, (a, b), e)
 
 
 def requires_grad(x) -> bool:
