@@ -101,6 +101,11 @@ def test_nansum_refuses_what_is_not_a_numeric_tensor(data, words):
         nansum(data)
 
 
+def test_the_legacy_namespace_imports_as_mxnets():
+    from microgradnd import ndarray as nd  # `from mxnet import ndarray as nd`
+    assert nd.nansum is nansum and nd.__all__ == ["nansum"]
+
+
 # ---- as_nd_ndarray and asscalar ----
 
 
