@@ -31,8 +31,8 @@ _UNCHANGED = (0,)
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    # _tan, forward mode's tangents ({level: Tensor}), stays unset until forward mode touches
-    # the tensor, so making one costs nothing for it (ops/tangents.py reads it with getattr).
+    # _tan, forward mode's tangents ({level: Tensor}), is None until forward mode touches the
+    # tensor: a slot left unset would cost forward mode an AttributeError at every read.
     __slots__ = ("data", "_grad", "_node", "_req", "_vc", "_tan", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
     # and scalars reach the same ops through __array_ufunc__.
@@ -45,6 +45,7 @@ class Tensor:
         self._grad = None
         self._node = None       # the Node that computed this tensor while recording
         self._req = None        # grad_req of a variable: 'write' or 'add'; None: no gradient
+        self._tan = None
         # The version counter, bumped by every in-place change. Tensors that alias one array
         # (detach(), views, tensor(t)) share it, as in PyTorch, so a change made through any
         # of them is seen by the backward of an op that saved another.
@@ -685,8 +686,7 @@ def _replace_item(t, index, value) -> None:
     new = ops.setitem(old, index, value)
     # t now holds new memory: a counter of its own, past every version recorded
     t.data, t._node, t._vc = new.data, new._node, [t._vc[0] + 1]
-    if hasattr(new, "_tan"):
-        t._tan = new._tan
+    t._tan = new._tan
 
 
 def _wrap(data, node=None) -> Tensor:
@@ -699,6 +699,7 @@ def _wrap(data, node=None) -> Tensor:
     t._node = node
     t._req = None
     t._vc = _UNCHANGED
+    t._tan = None
     return t
 
 

@@ -18,6 +18,7 @@ class _State(threading.local):
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
     levels = ()          # the tags of the open forward levels, outermost first (ops/tangents.py)
+    record_levels = 0    # how many levels were open when the innermost record() began
     anomaly = None       # detect_anomaly()'s checker (debugging.py): a new tape's list maker
 
 
@@ -107,12 +108,13 @@ class record:
         self.train_mode = train_mode
 
     def __enter__(self) -> Tape:
-        self._saved = (state.recording, state.tape, state.training)
+        self._saved = (state.recording, state.tape, state.training, state.record_levels)
         state.recording, state.tape, state.training = True, self.tape, self.train_mode
+        state.record_levels = len(state.levels)
         return self.tape
 
     def __exit__(self, *exc):
-        state.recording, state.tape, state.training = self._saved
+        state.recording, state.tape, state.training, state.record_levels = self._saved
         return False
 
 
