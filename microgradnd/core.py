@@ -31,8 +31,10 @@ _UNCHANGED = (0,)
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    # _tan, forward mode's tangents ({level: Tensor}), is None until forward mode touches the
-    # tensor: a slot left unset would cost forward mode an AttributeError at every read.
+    # _tan, forward mode's tangents ({level: Tensor}) or None. A result made while no forward
+    # level is open leaves it unset, so reverse mode pays nothing for it (readers use
+    # getattr); __init__ and tangents.push set it, as an unset slot costs each read an
+    # AttributeError raised and caught.
     __slots__ = ("data", "_grad", "_node", "_req", "_vc", "_tan", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
     # and scalars reach the same ops through __array_ufunc__.
@@ -686,7 +688,7 @@ def _replace_item(t, index, value) -> None:
     new = ops.setitem(old, index, value)
     # t now holds new memory: a counter of its own, past every version recorded
     t.data, t._node, t._vc = new.data, new._node, [t._vc[0] + 1]
-    t._tan = new._tan
+    t._tan = getattr(new, "_tan", None)
 
 
 def _wrap(data, node=None) -> Tensor:
@@ -699,7 +701,6 @@ def _wrap(data, node=None) -> Tensor:
     t._node = node
     t._req = None
     t._vc = _UNCHANGED
-    t._tan = None
     return t
 
 

@@ -18,7 +18,6 @@ class _State(threading.local):
     tape = None          # the Tape of the innermost record() block, or None
     trace = None         # a list that backward appends Steps to, inside trace_backward()
     levels = ()          # the tags of the open forward levels, outermost first (ops/tangents.py)
-    record_levels = 0    # how many levels were open when the innermost record() began
     anomaly = None       # detect_anomaly()'s checker (debugging.py): a new tape's list maker
 
 
@@ -73,6 +72,8 @@ class Node:
 class Tape:
     """The nodes recorded inside one `record()` block, in execution order."""
 
+    levels = 0      # how many forward levels were open when its block began (ops/tangents.py)
+
     def __init__(self):
         self.nodes: list[Node] = [] if state.anomaly is None else state.anomaly([])
 
@@ -108,13 +109,13 @@ class record:
         self.train_mode = train_mode
 
     def __enter__(self) -> Tape:
-        self._saved = (state.recording, state.tape, state.training, state.record_levels)
+        self._saved = (state.recording, state.tape, state.training)
         state.recording, state.tape, state.training = True, self.tape, self.train_mode
-        state.record_levels = len(state.levels)
+        self.tape.levels = len(state.levels)
         return self.tape
 
     def __exit__(self, *exc):
-        state.recording, state.tape, state.training, state.record_levels = self._saved
+        state.recording, state.tape, state.training = self._saved
         return False
 
 

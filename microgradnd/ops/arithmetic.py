@@ -173,7 +173,7 @@ class Power(Op):
             ga *= 2.0
             return ga, None
         if type(b) is int and b > 2:     # x ** 3, x ** 4: no inf or nan can arise here
-            return g * (b * a ** (b - 1)), None
+            return (g * b) * a ** (b - 1), None     # g * b first: g rarely has a tangent
         ga = gb = None
         # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
         with numpy.errstate(divide="ignore", invalid="ignore"):

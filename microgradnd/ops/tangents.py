@@ -152,13 +152,16 @@ def push(op, out, inputs, args) -> None:
     carry an outer level's tangent (a mixed second derivative), never the other way round,
     and the tangent of a level never picks up a tangent at its own level.
     """
+    out._tan = None
     Tensor, levels = core.Tensor, state.levels
     # recorded on a tape that began inside the only open level: wait (see Deferred)
-    defer = len(levels) == 1 and out._node is not None and state.record_levels
+    defer = len(levels) == 1 and out._node is not None and state.tape is not None \
+        and state.tape.levels
     for i, level in enumerate(levels):
         tangents, moving = [], False
         for x in inputs:
-            t = x._tan.get(level) if isinstance(x, Tensor) and x._tan else None
+            tans = getattr(x, "_tan", None) if isinstance(x, Tensor) else None
+            t = tans.get(level) if tans else None
             if t is not None:
                 if type(t) is Deferred and not defer:
                     t = get_tangent(x, level)       # a rule reads it now: compute it
