@@ -1,6 +1,7 @@
-"""Run N W1 steps or N W2 ops once, for counting instructions (see instructions.sh).
+"""Run N W1 steps, N W2 ops or N W5 HVPs once, for counting instructions (instructions.sh).
 
     python -m benchmarks.instructions w1 300
+    python -m benchmarks.instructions w5-forward 100      # or w5-reverse
 
 The garbage collector is off: its collections would land at different points for different N
 and make the difference between two counts noisy.
@@ -12,7 +13,7 @@ import sys
 
 import numpy
 
-from . import w1_chapter, w2_overhead
+from . import w1_chapter, w2_overhead, w5_hvp
 
 
 def main(which: str, n: int) -> None:
@@ -21,6 +22,10 @@ def main(which: str, n: int) -> None:
         X, y, w0 = w1_chapter.make_data(1000)
         steps = w1_chapter.batches(1000, 10, 3)[:n]
         w1_chapter.run_microgradnd(X, y, w0, steps, 0.03, 10)
+    elif which.startswith("w5-"):
+        A, x0, v0 = w5_hvp.make_problem(200)
+        for _ in range(n):
+            w5_hvp.hvp_microgradnd(A, x0, v0, which[3:])
     else:
         w2_overhead.run_microgradnd(numpy.linspace(-1, 1, 10, dtype=numpy.float32), n)
 

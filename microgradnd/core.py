@@ -31,8 +31,10 @@ _UNCHANGED = (0,)
 class Tensor:
     """An n-dimensional array with an optional gradient (API §1)."""
 
-    # _tan, forward mode's tangents ({level: Tensor}), stays unset until forward mode touches
-    # the tensor, so making one costs nothing for it (ops/tangents.py reads it with getattr).
+    # _tan, forward mode's tangents ({level: Tensor}) or None. A result made while no forward
+    # level is open leaves it unset, so reverse mode pays nothing for it (readers use
+    # getattr); __init__ and tangents.push set it, as an unset slot costs each read an
+    # AttributeError raised and caught.
     __slots__ = ("data", "_grad", "_node", "_req", "_vc", "_tan", "__weakref__")
     # Makes `cupy_array + Tensor` call Tensor.__radd__ (CuPy reads the priority); NumPy arrays
     # and scalars reach the same ops through __array_ufunc__.
@@ -45,6 +47,7 @@ class Tensor:
         self._grad = None
         self._node = None       # the Node that computed this tensor while recording
         self._req = None        # grad_req of a variable: 'write' or 'add'; None: no gradient
+        self._tan = None
         # The version counter, bumped by every in-place change. Tensors that alias one array
         # (detach(), views, tensor(t)) share it, as in PyTorch, so a change made through any
         # of them is seen by the backward of an op that saved another.
@@ -698,8 +701,7 @@ def _replace_item(t, index, value) -> None:
     new = ops.setitem(old, index, value)
     # t now holds new memory: a counter of its own, past every version recorded
     t.data, t._node, t._vc = new.data, new._node, [t._vc[0] + 1]
-    if hasattr(new, "_tan"):
-        t._tan = new._tan
+    t._tan = getattr(new, "_tan", None)
 
 
 def _wrap(data, node=None) -> Tensor:

@@ -492,7 +492,24 @@ def hvp(f: Callable, x, v, mode: str = "forward") -> Tensor:
     if v.shape != x.shape:
         raise ShapeError(f"hvp: v has shape {v.shape} but x has shape {x.shape}; they must "
                          "match")
-    return jvp(grad(lambda xv: _scalar_output(f(xv), "hvp")), (x,), (v,))[1]
+    if state.recording:     # the caller differentiates the result: the composable route
+        return jvp(grad(lambda xv: _scalar_output(f(xv), "hvp")), (x,), (v,))[1]
+    return _hvp_forward(f, x, v)
+
+
+def _hvp_forward(f: Callable, x: Tensor, v: Tensor) -> Tensor:
+    """jvp(grad(f)) written out, for a caller that does not record: x carries v at a level of
+    its own, f runs on a tape (its tangents deferred until backward reads them), and the
+    walk's gradient comes out with H·v as its tangent. The same passes as the composition,
+    without its wrappers (a third of W5's time at d = 200)."""
+    xv = _variable(x, 0, False, [])
+    with ops.dual_level() as level:
+        tangents.set_tangent(xv, level, v)
+        with autograd.record():
+            out = _scalar_output(f(xv), "hvp")
+        (g,) = _differentiate([out], [xv], None, False)
+        hv = tangents.get_tangent(g, level)
+    return _wrap(x.xp.zeros_like(x.data)) if hv is None else hv
 
 
 def hessian(f: Callable, mode: str = "forward") -> Callable:

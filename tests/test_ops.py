@@ -78,6 +78,14 @@ def ref_pool2d(x, k, stride=None, padding=0, kind="max", count_include_pad=True)
     return out
 
 
+M34 = numpy.arange(12.0).reshape(3, 4) / 7 - 0.5    # a constant matrix for the matvec rows
+
+
+def _like(constant, x):
+    """A constant array as a Tensor of x's dtype on x's device."""
+    return mg.tensor(constant, dtype=x.dtype, device=x.device)
+
+
 LENGTHS = numpy.array([2.0, 0.0, 3.0])      # sequence_mask's lengths: one per batch entry
 
 
@@ -141,6 +149,9 @@ OPS = [
     Row("matmul", lambda a, b: a @ b, lambda a, b: a @ b,
         [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)),
          ((2, 3, 4), (4, 5)), ((2, 3, 4), (2, 4, 5)), ((2, 1, 3, 4), (5, 4, 2))]),
+    # a constant matrix times a variable vector, either side: the vector-only backward
+    Row("matvec_constant", lambda x: _like(M34, x) @ x, lambda x: M34 @ x, [((4,),)]),
+    Row("vecmat_constant", lambda x: x @ _like(M34, x), lambda x: x @ M34, [((3,),)]),
     Row("dot", lambda a, b: a.dot(b), numpy.dot,
         [((3, 4), (4, 5)), ((4,), (4,)), ((2, 3, 4), (4,)), ((2, 3), (4, 3, 5)), ((), (3,)),
          ((3, 4), (4, 1))]),

@@ -132,6 +132,21 @@ def div(a, b):
     return binary(Div, a, b)
 
 
+def _power(a, b):
+    """a ** b, with x ** 3 and x ** 4 of a NumPy float array as multiplications.
+
+    NumPy calls C's pow() per element for every exponent but 2 and 0.5: x ** 4 of 200
+    floats takes 13 µs, two multiplications 1.5 µs (W5's Σx⁴/4 and its derivatives). The
+    products differ from pow() by at most an ulp or two, as PyTorch's own x ** 3 does.
+    """
+    if type(b) is int and (b == 3 or b == 4) and type(a) is numpy.ndarray \
+            and a.dtype.kind == "f":
+        out = a * a
+        out *= out if b == 4 else a
+        return out
+    return a ** b
+
+
 class Power(Op):
     """a ** b. d/da = b·a**(b-1), exactly 0 where b == 0; d/db = out·log(a), 0 where a == 0 <= b.
 
@@ -145,7 +160,7 @@ class Power(Op):
     numpy_twin = "power"
     torch_twin = "pow"
 
-    forward = staticmethod(operator.pow)
+    forward = staticmethod(_power)
 
     @staticmethod
     def backward(node, out, g):
@@ -157,6 +172,8 @@ class Power(Op):
             # Under create_graph this is recorded out of place, as `ga = ga * 2.0`.
             ga *= 2.0
             return ga, None
+        if type(b) is int and b > 2:     # x ** 3, x ** 4: no inf or nan can arise here
+            return (g * b) * a ** (b - 1), None     # g * b first: g rarely has a tangent
         ga = gb = None
         # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
         with numpy.errstate(divide="ignore", invalid="ignore"):

@@ -57,6 +57,13 @@ class MatMul(Op):
         a_vec, b_vec = a.data.ndim == 1, b.data.ndim == 1
         if a_vec and b_vec:
             return (g * b if need_a else None), (g * a if need_b else None)
+        # A matrix times a vector: the vector's gradient is one matrix-vector product
+        # (Aᵀg as g @ A), without the promotion to matrices below (a Hessian-vector
+        # product's backward runs this at every step, W5)
+        if b_vec and a.data.ndim == 2 and not need_a:
+            return None, matmul(g, a)
+        if a_vec and b.data.ndim == 2 and not need_b:
+            return matmul(b, g), None
         a2 = reshape(a, (1, a.shape[0])) if a_vec else a
         b2 = reshape(b, (b.shape[0], 1)) if b_vec else b
         g2 = g

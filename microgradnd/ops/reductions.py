@@ -50,7 +50,7 @@ class Sum(Op):
     def backward(node, out, g):
         shape = node.inputs[0].data.shape
         axis, keepdims = node.args
-        if not keepdims:
+        if not keepdims and axis is not None:   # (a total's 0-d g broadcasts as it is)
             g = reshape(g, _keep_shape(shape, axis))
         return (broadcast_to(g, shape),)
 
