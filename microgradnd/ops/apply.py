@@ -18,8 +18,8 @@ from ..errors import DeviceError, shape_error
 from ..graph import Node, state
 from . import tangents
 
-__all__ = ["Op", "as_constant", "binary", "dual_level", "operand_data", "record_node",
-           "requires_grad", "unary"]
+__all__ = ["Op", "as_constant", "binary", "dual_level", "on_its_device", "operand_data",
+           "record_node", "requires_grad", "unary"]
 
 _ndarray = numpy.ndarray
 
@@ -159,15 +159,40 @@ def operand_data(x, like):
     return as_constant(x, like).data
 
 
-# ---- errors, built only on failure ----
+# ---- where an op runs: on its inputs' device ----
 
 
-def _refuse_other_gpu(e: ValueError) -> None:
-    """CuPy's refusal to compute on a GPU that is not its current one, as a DeviceError."""
-    if "current device" in str(e):
-        raise DeviceError(f"{e}. CuPy runs every operation on its current GPU: make the "
-                          "tensors' GPU current first, e.g. mg.set_default_device('cuda:1') "
-                          "or `with cupy.cuda.Device(1):`") from None
+def on_its_device(forward, first, *arrays_and_args):
+    """forward(*arrays_and_args) run on the device of the array `first`, its first input.
+
+    On a GPU that is not CuPy's current one, that GPU is made current for the call (see
+    backend.on_device_of): an op on tensors of GPU 1 runs on GPU 1 and its result lies there,
+    whatever GPU is current, as in PyTorch and MXNet. An array among the arguments that lies
+    on yet another GPU (an index) makes CuPy refuse the call: a DeviceError then.
+    """
+    if type(first) is _ndarray:
+        return forward(*arrays_and_args)
+    with backend.on_device_of(first):
+        try:
+            return forward(*arrays_and_args)
+        except ValueError as e:
+            if "current device" in str(e):     # CuPy's words for an array of another GPU
+                device = backend.device_of(first)
+                raise DeviceError(f"an array on another GPU was given to an operation on "
+                                  f"{device} ({e}): move it to {device} first, e.g. with "
+                                  f".to('{device}')") from None
+            raise
+
+
+def _binary_forward(op, ad, bd, a_is_tensor: bool, b_is_tensor: bool):
+    """binary()'s forward when an operand is not a NumPy array (a GPU's, or one labelled
+    cpu(i)): the two devices checked, CuPy 13's scalar promotion undone, then run on the
+    device of the tensor operand."""
+    if a_is_tensor and b_is_tensor:
+        core.check_same_device(ad, bd, op.name)
+    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
+        ad, bd = backend.weak_scalars(ad, bd)
+    return on_its_device(op.forward, ad if a_is_tensor else bd, ad, bd)
 
 
 # ---- applying an op ----
@@ -177,10 +202,13 @@ _ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, no
 
 def unary(op, x, *args):
     """Run a one-input op; record it when recording and x requires a gradient."""
+    xd = x.data
     try:
-        out = core._wrap(op.forward(x.data, *args))
+        # A NumPy array (one exact type test) is computed on here; any other array on its
+        # own device (on_its_device), which may not be CuPy's current GPU.
+        out = core._wrap(op.forward(xd, *args) if type(xd) is _ndarray
+                         else on_its_device(op.forward, xd, xd, *args))
     except ValueError as e:
-        _refuse_other_gpu(e)
         raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
     if state.recording and (x._req is not None or (
@@ -208,15 +236,15 @@ def binary(op, a, b):
         tb = Tensor if isinstance(b, Tensor) else type(b)
     ad = a.data if ta is Tensor else a
     bd = b.data if tb is Tensor else b
-    if ta is Tensor and tb is Tensor:
-        if type(ad) is not type(bd) or type(ad) is not _ndarray:   # not two NumPy arrays
-            core.check_same_device(ad, bd, op.name)
-    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
-        ad, bd = backend.weak_scalars(ad, bd)
     try:
-        out = core._wrap(op.forward(ad, bd))
+        # NumPy arrays and Python scalars (exact type tests) are computed on here; any other
+        # array (a GPU's, or one labelled cpu(i)) takes _binary_forward: devices checked.
+        if (ta is not Tensor or type(ad) is _ndarray) and (
+                tb is not Tensor or type(bd) is _ndarray):
+            out = core._wrap(op.forward(ad, bd))
+        else:
+            out = core._wrap(_binary_forward(op, ad, bd, ta is Tensor, tb is Tensor))
     except ValueError as e:
-        _refuse_other_gpu(e)
         raise op.shape_error(ad, bd, e) from None
     if state.recording:
         # record_node() and requires_grad() inlined for two inputs: the hottest lines of training

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .. import core
+from .. import backend, core
 from ..graph import state
 
 __all__ = []    # used as tangents.<name>
@@ -83,7 +83,8 @@ def push(op, out, inputs, args) -> None:
             continue
         state.levels = levels[:i]
         try:
-            t = op.jvp(inputs, args, out, tangents)
+            with backend.on_device_of(out.data):    # out's GPU, which need not be current
+                t = op.jvp(inputs, args, out, tangents)
             if t is not None:
                 found[level] = fit(t, out)
         finally:
