@@ -179,16 +179,13 @@ def _ones_like(d):
     return ones
 
 
-def _on_heads_device(heads, *walk_args):
-    """_walk(heads, *walk_args), on the heads' GPU when it is not CuPy's current one.
+def _walk_where(heads, *walk_args):
+    """_walk(heads, *walk_args), run on the heads' GPU when it is not CuPy's current one.
 
     Each op a backward rule applies runs on its inputs' device already; this makes the array
     code of the rules (masks, zeros) run there too. A graph that crosses GPUs (through .to())
     reaches its other GPU only through ops."""
-    d = heads[0].data
-    if type(d) is _ndarray:
-        return _walk(heads, *walk_args)
-    return on_its_device(_walk, d, heads, *walk_args)
+    return on_its_device(_walk, heads[0].data, heads, *walk_args)
 
 
 def _as_list(x):
@@ -257,7 +254,9 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
     heads = _as_list(heads)
     seeds = _head_grads(heads, head_grads)
     retain = retain_graph or create_graph
-    leaves = _on_heads_device(heads, seeds, retain, create_graph)
+    # on the heads' GPU, which need not be CuPy's current one (see _walk_where)
+    leaves = _walk(heads, seeds, retain, create_graph) if type(heads[0].data) is _ndarray \
+        else _walk_where(heads, seeds, retain, create_graph)
     with _grad_lock:
         for x, g in leaves.values():
             if type(g.data) is _ndarray:
@@ -330,7 +329,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     if retain_graph is None:
         retain_graph = create_graph
     wanted = {id(v): v for v in variables}
-    found = _on_heads_device(heads, seeds, retain_graph or create_graph, create_graph, wanted)
+    found = _walk_where(heads, seeds, retain_graph or create_graph, create_graph, wanted)
     result = []
     seen = {id(_memory_root(s.data)) for s in seeds}    # the caller's head_grads stay theirs
     for v in variables:

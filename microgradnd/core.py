@@ -261,12 +261,11 @@ class Tensor:
         if ops.apply.open_levels and (_has_tangent(self) or _has_tangent(other)):
             return out_of_place(self, other)   # forward mode: the tangent changes with the value
         value = ops.operand_data(other, self)
-        data = self.data
         try:
-            if type(data) is _ndarray:
-                update(data, value)
+            if type(self.data) is _ndarray:
+                update(self.data, value)
             else:       # on the array's own GPU, which may not be CuPy's current one
-                ops.on_its_device(update, data, data, value)
+                ops.on_its_device(update, self.data, self.data, value)
         except ValueError as e:
             raise _update_error(self, None, value, e) from None
         self._bump_version()
@@ -302,11 +301,10 @@ class Tensor:
             if ops.apply.open_levels and (_has_tangent(self) or _has_tangent(value)):
                 _replace_item(self, index, value)   # forward mode: the tangent follows the value
                 return
-            data = self.data
-            if type(data) is _ndarray:
-                data[ops.index_data(index, self)] = ops.operand_data(value, self)
+            if type(self.data) is _ndarray:
+                self.data[ops.index_data(index, self)] = ops.operand_data(value, self)
             else:       # on the array's own GPU, which may not be CuPy's current one
-                ops.on_its_device(_set_items, data, data, index, value, self)
+                ops.on_its_device(_set_items, self.data, self.data, index, value, self)
         except (IndexError, ValueError) as e:
             raise _update_error(self, index, value, e) from None
         self._bump_version()

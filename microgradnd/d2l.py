@@ -156,7 +156,9 @@ def fast_data_iter(batch_size: int, features: Tensor, labels: Tensor,
         order = backend.random_state(features.device).permutation(n)
         for i in range(0, n, batch_size):
             idx = order[i:i + batch_size]
-            yield _wrap(X[idx]), _wrap(y[idx])
+            with backend.on_device_of(X):     # gathered on the data's GPU, whichever is current
+                batch = _wrap(X[idx]), _wrap(y[idx])
+            yield batch
     else:   # contiguous slices are views already: nothing to gather
         for i in range(0, n, batch_size):
             yield _wrap(X[i:i + batch_size]), _wrap(y[i:i + batch_size])
@@ -261,7 +263,8 @@ class _Batches:
             order = backend.random_state(backend.device_of(self.arrays[0])).permutation(n)
         for i in range(0, n, bs):
             idx = order[i:i + bs] if self.shuffle else slice(i, i + bs)
-            batch = [a[idx] for a in self.arrays]
+            with backend.on_device_of(self.arrays[0]):    # on the data's GPU
+                batch = [a[idx] for a in self.arrays]
             if self.transform is not None:
                 batch[0] = self.transform(batch[0])
             yield tuple(_wrap(b) for b in batch)

@@ -488,7 +488,8 @@ class _Random:
             raise not_differentiable("microgradnd.np.random.shuffle (in place)")
         if x.ndim:
             order = backend.random_state(x.device).permutation(len(x))
-            x.data[...] = x.data[order]
+            with backend.on_device_of(x.data):      # x's GPU, which need not be current
+                x.data[...] = x.data[order]
             x._bump_version()
 
     def __dir__(self):

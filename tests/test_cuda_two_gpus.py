@@ -268,6 +268,14 @@ def test_the_data_parallel_helpers_run_across_two_gpus(gpus):
     batches = [(X[:3], np.array([1, 1, 1])), (X[3:], np.array([0, 1, 0]))]
     assert d2l.evaluate_accuracy_gpu(lambda x: np.dot(x, net_w), batches, npx.gpu(1)) == 4 / 6
     assert d2l.accuracy(np.dot(parts[1], net_w), np.array([1, 1, 1], ctx=npx.gpu(1))) == 3
+    features, labels = np.arange(12, ctx=npx.gpu(1)).reshape(6, 2), np.arange(6, ctx=npx.gpu(1))
+    for loader in (d2l.fast_data_iter(3, features, labels), d2l.load_array((features, labels),
+                                                                          3)):
+        seen = [(Xb, yb) for Xb, yb in loader]
+        assert [b.device for pair in seen for b in pair] == ["cuda:1"] * 4
+        assert sum(float(yb.sum()) for _, yb in seen) == 15.0     # every example once
+    np.random.shuffle(features)
+    assert features.device == "cuda:1" and sorted(features[:, 0].tolist()) == [0, 2, 4, 6, 8, 10]
 
 
 # ---- two GPUs in one op: refused, as in MXNet and PyTorch ----

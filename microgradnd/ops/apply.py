@@ -202,12 +202,11 @@ _ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, no
 
 def unary(op, x, *args):
     """Run a one-input op; record it when recording and x requires a gradient."""
-    xd = x.data
     try:
         # A NumPy array (one exact type test) is computed on here; any other array on its
         # own device (on_its_device), which may not be CuPy's current GPU.
-        out = core._wrap(op.forward(xd, *args) if type(xd) is _ndarray
-                         else on_its_device(op.forward, xd, xd, *args))
+        out = core._wrap(op.forward(x.data, *args) if type(x.data) is _ndarray
+                         else on_its_device(op.forward, x.data, x.data, *args))
     except ValueError as e:
         raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
