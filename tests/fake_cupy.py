@@ -194,8 +194,8 @@ def _from(result, sources):
     """What a NumPy call on the fake arrays `sources` gives, as CuPy would place it.
 
     A view of a source (a slice, a reshape, a transpose: no kernel ran) stays on the source's
-    GPU. Anything else an array or a scalar is a kernel's output: every source is checked
-    (_check_peer) and the output lies on the current GPU. Python ints (shapes) pass as they are.
+    GPU. Any other array or scalar is a kernel's output: every source is checked (_check_peer)
+    and the output lies on the current GPU. Python ints (shapes) pass as they are.
     """
     items = list(result) if isinstance(result, (tuple, list)) else [result]
     homes = []
@@ -204,8 +204,9 @@ def _from(result, sources):
         if isinstance(r, numpy.ndarray):
             home = next((s._dev for s in sources if numpy.may_share_memory(r, s._a)), None)
         homes.append(home)
-    if builtins.any(h is None and isinstance(r, (numpy.ndarray, numpy.generic, bool))
-                    for r, h in zip(items, homes)):
+    if result is None or builtins.any(     # None: an in-place kernel (a.sort())
+            h is None and isinstance(r, (numpy.ndarray, numpy.generic, bool))
+            for r, h in zip(items, homes)):
         for s in sources:
             _check_peer(s)
     out = [_wrap(r, h) for r, h in zip(items, homes)]
