@@ -535,6 +535,19 @@ class Tensor:
     def item(self):
         return self.data.item()
 
+    def as_nd_ndarray(self) -> Tensor:
+        """MXNet's hand-over to its legacy NDArray API (ndarray.py): here the tensor itself,
+        as MXNet's shares the memory and the graph."""
+        return self
+
+    def asscalar(self):
+        """The value of a one-element tensor as a NumPy scalar of its dtype (MXNet's legacy
+        NDArray.asscalar, which the book calls on `nansum(...)`, of shape (1,))."""
+        if self.size != 1:
+            raise ValueError(f"asscalar needs a one-element tensor, got shape {self.shape}: "
+                             "reduce it first (t.sum()), or pick an element (t[0])")
+        return backend.to_host(self.data).reshape(())[()]
+
     def tolist(self):
         return self.data.tolist()
 

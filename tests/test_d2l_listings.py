@@ -112,6 +112,20 @@ def check_random_variables(r):
     assert r.lines(r"^(approximate Probability: 0\.773617\d*)$")
 
 
+def check_information_theory(r):
+    check_cells(r)
+    cells = r.result["cells"]
+    assert cells["H"]["shape"] == [1]                   # nansum of the whole array: shape (1,)
+    assert cells["H"]["values"] == pytest.approx([1.685475])
+    assert cells["H_zero"]["values"] == pytest.approx([1.0])   # 0·log 0 (nan) summed as 0
+    # NegativeLogLikelihood agrees with the from-scratch cross-entropy, as the book says
+    assert r.result["nll_name"] == "nll-loss"
+    assert cells["nll"]["values"][0] == pytest.approx(cells["ce"]["values"][0], abs=1e-5)
+    # the book: D(p||q1) and D(p||q2) close (under 3% in the book), D(q2||p) far from D(p||q2)
+    assert cells["similar_percentage"]["values"][0] < 5
+    assert cells["differ_percentage"]["values"][0] > 20
+
+
 def check_conv_layer(r):
     check_cells(r)
     assert r.result["cells"]["correlated"]["values"] == [19.0, 25.0, 37.0, 43.0]
@@ -156,6 +170,7 @@ CHECKS = {
     "ch18_9_naive_bayes": check_cells,
     "ch18_4_multivariable_calculus": check_cells,
     "ch18_10_statistics": check_cells,
+    "ch18_11_information_theory": check_information_theory,
     "ch18_7_maximum_likelihood": check_cells,
     "ch08_3_language_models": check_cells,
     "ch18_3_single_variable_calculus": check_cells,
@@ -264,8 +279,12 @@ CELLS = sorted(name for name in EXPECTED if name in runner.LISTINGS
 
 # Names whose dtype differs from MXNet's for a reason docs/d2l-track.md lists: MXNet hands
 # np.log(2) of a Python number to NumPy and returns a NumPy float64 scalar; here it is a
-# float32 0-d tensor, as every array made from Python numbers is (API §6).
-DTYPE_DIFFERS = {("ch18_5_integral_calculus", "true")}
+# float32 0-d tensor, as every array made from Python numbers is (API §6). §18.11's
+# percentages are NumPy float32 scalars divided by Python ints: float64 under the NumPy 1.23
+# beside MXNet, float32 under NumPy 2 (NEP 50), whichever engine made the scalars.
+DTYPE_DIFFERS = {("ch18_5_integral_calculus", "true"), ("ch18_11_information_theory", "bits"),
+                 ("ch18_11_information_theory", "similar_percentage"),
+                 ("ch18_11_information_theory", "differ_percentage")}
 
 
 def same_snapshot(got: dict, want: dict, random: bool, dtype: bool = True) -> bool:

@@ -18,6 +18,7 @@ import pytest
 
 import microgradnd as mg
 from microgradnd import autograd
+from microgradnd.ndarray import nansum
 from microgradnd.ops import registry
 
 
@@ -280,6 +281,13 @@ OPS = [
         lambda a: (a * numpy.array([1.0, 0.0, 1.0, 1.0])).prod(-1), [((3, 4),), ((4,),)],
         note="the products of the other elements, exact where some are zero"),
     Row("copy", lambda a: a.copy() * a, lambda a: a.copy() * a, [((3, 4),), ((),)]),
+    # ---- MXNet's legacy nansum (§18.11): a full sum has shape (1,); NaN rows: test_legacy_mxnet
+    Row("nansum", lambda a: nansum(a), lambda a: numpy.nansum(a).reshape(1),
+        [((3, 4),), ((),), ((0, 2),)]),
+    Row("nansum_axis_keep", lambda a: nansum(a * a, axis=-1, keepdims=True),
+        lambda a: numpy.nansum(a * a, axis=-1, keepdims=True), [((3, 4),), ((2, 3, 4),)]),
+    Row("nansum_exclude", lambda a: nansum(a * a, axis=(0,), exclude=True),
+        lambda a: numpy.nansum(a * a, axis=tuple(range(1, a.ndim))), [((2, 3, 4),), ((3,),)]),
     # ---- convolution and pooling (NCHW), PyTorch's and MXNet's spellings ----
     Row("conv2d", lambda x, w, b: mg.conv2d(x, w, b), ref_conv2d,
         [((2, 3, 5, 4), (4, 3, 3, 2), (4,)), ((1, 1, 3, 3), (2, 1, 3, 3), (2,))]),

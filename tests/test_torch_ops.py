@@ -34,6 +34,7 @@ import test_ops
 
 import microgradnd as mg
 from microgradnd import autograd
+from microgradnd.ndarray import nansum
 from microgradnd.ops import registry
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed: differential tests skipped")
@@ -418,6 +419,13 @@ OPS = [
         lambda a: a.prod(dim=-1, keepdim=True), [((3, 4),), ((2, 3, 5),), ((2, 0),)]),
     Row("prod_with_zeros", lambda a: a.prod(axis=0), lambda a: a.prod(dim=0),
         [((5, 3),), ((6,),)], "integers"),
+    # MXNet's legacy nansum (§18.11): a full sum has shape (1,), where PyTorch's is 0-d
+    Row("nansum", lambda a: nansum(a), lambda a: torch.nansum(a).reshape(1), UN),
+    Row("nansum_axis_keep", lambda a: nansum(a * a, axis=(0, -1), keepdims=True),
+        lambda a: torch.nansum(a * a, dim=(0, -1), keepdim=True), [((3, 4),), ((2, 3, 4),)]),
+    # log of the negative elements is nan: left out of the sum, and of every gradient
+    Row("nansum_nan", lambda a: nansum(mg.np.log(a), axis=0),
+        lambda a: torch.nansum(a.log(), dim=0), [((3, 4),), ((5, 2),)], "wide", edge=True),
     Row("copy", lambda a: a.copy() * a, lambda a: a.clone() * a, UN),
     # ---- the np facade, on Tensors and with plain arrays beside them ----
     Row("np_sum_axis_keepdims", lambda a: mg.np.sum(a, axis=(0, 2), keepdims=True),

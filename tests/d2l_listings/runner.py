@@ -27,8 +27,9 @@ ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THRE
 
 
 def to_mxnet(source: str) -> str:
-    """The listing with the book's own import lines."""
+    """The listing with the book's own import lines (`from mxnet.metric import ...` too)."""
     source = source.replace("from microgradnd import d2l", "from d2l import mxnet as d2l")
+    source = source.replace("from microgradnd.", "from mxnet.")
     return source.replace("from microgradnd import ", "from mxnet import ")
 
 

@@ -196,11 +196,12 @@ def _host(x) -> numpy.ndarray:
     return x.asnumpy() if hasattr(x, "asnumpy") else numpy.asarray(x)
 
 
-def same_random(np, d2l, seed: int = 0) -> None:
+def same_random(np, d2l=None, seed: int = 0) -> None:
     """With D2L_SAME_RANDOM=1: NumPy draws every random number and orders the minibatches.
 
     Both engines then start from the same weights and see the same batches, so their printed
-    numbers can be compared; without the variable each engine uses its own generator.
+    numbers can be compared; without the variable each engine uses its own generator. `d2l`
+    is None for a section that does not import it (§18.11).
     """
     if not SAME_RANDOM:
         return
@@ -234,7 +235,8 @@ def same_random(np, d2l, seed: int = 0) -> None:
     if hasattr(d2l, "rand"):        # §10.2's training inputs: MXNet's d2l.rand is its own
         d2l.rand = lambda *size, **kwargs: uniform(0, 1, size, **kwargs)
     np.random.uniform = uniform     # §4.6's dropout masks
-    d2l.load_array = load_array
+    if d2l is not None:
+        d2l.load_array = load_array
 
 
 # ---- Fashion-MNIST (§3.5): 28x28 grey images in 10 classes ----
