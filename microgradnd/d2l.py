@@ -53,11 +53,13 @@ def _check_labels(labels, num_classes: int, where: str) -> None:
     values = labels.data if isinstance(labels, Tensor) else numpy.asarray(labels)
     if values.size == 0:
         return
-    if values.dtype.kind not in "iub":
-        if values.dtype.kind != "f" or bool((values != values.round()).any()):
-            raise ValueError(f"{where}: class labels must be whole numbers, got "
-                             f"{values.dtype} values such as {values.ravel()[:3].tolist()}")
-    low, high = float(values.min()), float(values.max())
+    with backend.on_device_of(values):     # the labels' GPU, which need not be current
+        whole = values.dtype.kind in "iub" or (
+            values.dtype.kind == "f" and not bool((values != values.round()).any()))
+        low, high = float(values.min()), float(values.max())
+    if not whole:
+        raise ValueError(f"{where}: class labels must be whole numbers, got "
+                         f"{values.dtype} values such as {values.ravel()[:3].tolist()}")
     if low < 0 or high >= num_classes:
         bad = low if low < 0 else high
         raise ValueError(f"{where}: label {bad:g} is out of range for {num_classes} classes "

@@ -26,7 +26,7 @@ import pytest
 from test_ops import OPS, _inputs
 
 import microgradnd as mg
-from microgradnd import autograd, backend, d2l, gluon, np, npx
+from microgradnd import autograd, backend, d2l, gluon, metric, np, npx
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE = os.environ.get("MICROGRADND_FAKE_CUPY") == "1"
@@ -274,6 +274,14 @@ def test_the_data_parallel_helpers_run_across_two_gpus(gpus):
         seen = [(Xb, yb) for Xb, yb in loader]
         assert [b.device for pair in seen for b in pair] == ["cuda:1"] * 4
         assert sum(float(yb.sum()) for _, yb in seen) == 15.0     # every example once
+    probs = np.array([[0.25, 0.75], [0.5, 0.5]], ctx=npx.gpu(1))
+    labels2 = np.array([1, 0], ctx=npx.gpu(1))
+    _close(gluon.loss.SoftmaxCrossEntropyLoss()(probs.log(), labels2), -numpy.log([0.75, 0.5]),
+           rtol=1e-6)      # the rows sum to 1: softmax(log p) is p
+    _close(d2l.softmax_cross_entropy(probs.log(), labels2), -numpy.log([0.75, 0.5]), rtol=1e-6)
+    nll = metric.NegativeLogLikelihood()
+    nll.update(labels2, probs)
+    assert abs(nll.get()[1] - float(-numpy.log([0.75, 0.5]).mean())) < 1e-6
     np.random.shuffle(features)
     assert features.device == "cuda:1" and sorted(features[:, 0].tolist()) == [0, 2, 4, 6, 8, 10]
 
