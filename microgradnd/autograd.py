@@ -16,7 +16,6 @@ from .core import Tensor, _wrap, tensor
 from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad
 from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
-from .ops.apply import on_its_device  # runs a function on its array's device (several GPUs)
 from .ops.conversion import cast  # a dtype change, as an op
 from .ops.indexing import before_replacements  # t as an op recorded it, before `t[i] = v`
 from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes broadcasting)
@@ -27,8 +26,6 @@ __all__ = ["AnomalyError", "Step", "Tape", "allow_nonfinite", "backward", "detec
            "explain_grad", "grad", "is_recording", "is_training", "pause", "predict_mode",
            "record", "saved_tensors", "set_recording", "set_training", "step_backward",
            "trace_backward", "train_mode"]
-
-_ndarray = numpy.ndarray
 
 # ---- the backward walk ----
 
@@ -171,6 +168,8 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
 
 # ---- backward and grad: the walk, seeded, and what is done with its result ----
 
+_ndarray = numpy.ndarray
+
 
 def _ones_like(d):
     """Ones of d's shape and dtype."""
@@ -185,7 +184,7 @@ def _walk_where(heads, *walk_args):
     Each op a backward rule applies runs on its inputs' device already; this makes the array
     code of the rules (masks, zeros) run there too. A graph that crosses GPUs (through .to())
     reaches its other GPU only through ops."""
-    return on_its_device(_walk, heads[0].data, heads, *walk_args)
+    return backend.on_its_device(_walk, heads[0].data, heads, *walk_args)
 
 
 def _as_list(x):
@@ -222,7 +221,7 @@ def _head_grads(heads, head_grads):
                 hg = numpy.empty(d.shape, d.dtype)
                 hg.fill(1)      # empty + fill: two C calls where numpy.ones runs Python code
             else:               # ones on the head's device, which need not be the current GPU
-                hg = on_its_device(_ones_like, d, d)
+                hg = backend.on_its_device(_ones_like, d, d)
             hg = _wrap(hg)
         else:
             if isinstance(hg, Tensor) or backend.is_array(hg):
@@ -262,7 +261,7 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
             if type(g.data) is _ndarray:
                 _store_grad(x, g, create_graph)
             else:           # on the leaf's GPU, which need not be CuPy's current one
-                on_its_device(_store_grad, g.data, x, g, create_graph)
+                backend.on_its_device(_store_grad, g.data, x, g, create_graph)
 
 
 class _recording_as:

@@ -289,6 +289,28 @@ def on_device_of(array):
     return _cupy.cuda.Device(gpu)
 
 
+def on_its_device(forward, first, *arrays_and_args):
+    """forward(*arrays_and_args) run on the device of the array `first`, its first input.
+
+    On a GPU that is not CuPy's current one, that GPU is made current for the call: an op on
+    tensors of GPU 1 runs on GPU 1 and its result lies there, whatever GPU is current, as in
+    PyTorch and MXNet. An array among the arguments that lies on yet another GPU (an index)
+    makes CuPy refuse the call: a DeviceError then.
+    """
+    if type(first) is _ndarray:
+        return forward(*arrays_and_args)
+    with on_device_of(first):
+        try:
+            return forward(*arrays_and_args)
+        except ValueError as e:
+            if "current device" in str(e):     # CuPy's words for an array of another GPU
+                device = device_of(first)
+                raise DeviceError(f"an array on another GPU was given to an operation on "
+                                  f"{device} ({e}): move it to {device} first, e.g. with "
+                                  f".to('{device}')") from None
+            raise
+
+
 def on_device(device: str):
     """`with backend.on_device('cuda:1'):` runs the block with GPU 1 current, so that what
     CuPy allocates there lands on it; a context that does nothing for a CPU device."""
@@ -298,7 +320,7 @@ def on_device(device: str):
 
 
 def zeros_like(array):
-    """Zeros of array's shape and dtype on its device (CuPy's allocate on the current GPU)."""
+    """Zeros of array's shape and dtype on its device (cupy.zeros_like uses the current GPU)."""
     with on_device_of(array):
         return xp_of(array).zeros_like(array)
 

@@ -265,7 +265,7 @@ class Tensor:
             if type(self.data) is _ndarray:
                 update(self.data, value)
             else:       # on the array's own GPU, which may not be CuPy's current one
-                ops.on_its_device(update, self.data, self.data, value)
+                backend.on_its_device(update, self.data, self.data, value)
         except ValueError as e:
             raise _update_error(self, None, value, e) from None
         self._bump_version()
@@ -304,7 +304,7 @@ class Tensor:
             if type(self.data) is _ndarray:
                 self.data[ops.index_data(index, self)] = ops.operand_data(value, self)
             else:       # on the array's own GPU, which may not be CuPy's current one
-                ops.on_its_device(_set_items, self.data, self.data, index, value, self)
+                backend.on_its_device(_set_items, self.data, self.data, index, value, self)
         except (IndexError, ValueError) as e:
             raise _update_error(self, index, value, e) from None
         self._bump_version()
@@ -653,7 +653,7 @@ def _compare(op, symbol: str, t: Tensor, other) -> Tensor:
     """t <op> other as a boolean tensor; shapes that do not broadcast raise ShapeError."""
     value = ops.operand_data(other, t)
     try:
-        return _cut(_wrap(ops.on_its_device(op, t.data, t.data, value)),
+        return _cut(_wrap(backend.on_its_device(op, t.data, t.data, value)),
                     f"a comparison ({symbol})", t, other)
     except ValueError as e:
         raise broadcast_error(symbol, (t.data, value), e) from None

@@ -18,8 +18,8 @@ from ..errors import DeviceError, shape_error
 from ..graph import Node, state
 from . import tangents
 
-__all__ = ["Op", "as_constant", "binary", "dual_level", "on_its_device", "operand_data",
-           "record_node", "requires_grad", "unary"]
+__all__ = ["Op", "as_constant", "binary", "dual_level", "operand_data", "record_node",
+           "requires_grad", "unary"]
 
 _ndarray = numpy.ndarray
 
@@ -159,40 +159,17 @@ def operand_data(x, like):
     return as_constant(x, like).data
 
 
-# ---- where an op runs: on its inputs' device ----
-
-
-def on_its_device(forward, first, *arrays_and_args):
-    """forward(*arrays_and_args) run on the device of the array `first`, its first input.
-
-    On a GPU that is not CuPy's current one, that GPU is made current for the call (see
-    backend.on_device_of): an op on tensors of GPU 1 runs on GPU 1 and its result lies there,
-    whatever GPU is current, as in PyTorch and MXNet. An array among the arguments that lies
-    on yet another GPU (an index) makes CuPy refuse the call: a DeviceError then.
-    """
-    if type(first) is _ndarray:
-        return forward(*arrays_and_args)
-    with backend.on_device_of(first):
-        try:
-            return forward(*arrays_and_args)
-        except ValueError as e:
-            if "current device" in str(e):     # CuPy's words for an array of another GPU
-                device = backend.device_of(first)
-                raise DeviceError(f"an array on another GPU was given to an operation on "
-                                  f"{device} ({e}): move it to {device} first, e.g. with "
-                                  f".to('{device}')") from None
-            raise
+# ---- operands that are not NumPy arrays ----
 
 
 def _binary_forward(op, ad, bd, a_is_tensor: bool, b_is_tensor: bool):
-    """binary()'s forward when an operand is not a NumPy array (a GPU's, or one labelled
-    cpu(i)): the two devices checked, CuPy 13's scalar promotion undone, then run on the
-    device of the tensor operand."""
+    """binary()'s forward for a GPU array (or one labelled cpu(i)): devices checked, CuPy 13's
+    scalar promotion undone, run on the tensor operand's device (backend.on_its_device)."""
     if a_is_tensor and b_is_tensor:
         core.check_same_device(ad, bd, op.name)
     elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
         ad, bd = backend.weak_scalars(ad, bd)
-    return on_its_device(op.forward, ad if a_is_tensor else bd, ad, bd)
+    return backend.on_its_device(op.forward, ad if a_is_tensor else bd, ad, bd)
 
 
 # ---- applying an op ----
@@ -202,11 +179,9 @@ _ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, no
 
 def unary(op, x, *args):
     """Run a one-input op; record it when recording and x requires a gradient."""
-    try:
-        # A NumPy array (one exact type test) is computed on here; any other array on its
-        # own device (on_its_device), which may not be CuPy's current GPU.
+    try:    # a NumPy array (an exact type test) here; any other on its own device
         out = core._wrap(op.forward(x.data, *args) if type(x.data) is _ndarray
-                         else on_its_device(op.forward, x.data, x.data, *args))
+                         else backend.on_its_device(op.forward, x.data, x.data, *args))
     except ValueError as e:
         raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
@@ -235,9 +210,7 @@ def binary(op, a, b):
         tb = Tensor if isinstance(b, Tensor) else type(b)
     ad = a.data if ta is Tensor else a
     bd = b.data if tb is Tensor else b
-    try:
-        # NumPy arrays and Python scalars (exact type tests) are computed on here; any other
-        # array (a GPU's, or one labelled cpu(i)) takes _binary_forward: devices checked.
+    try:    # NumPy arrays and Python scalars (exact type tests) here; others: _binary_forward
         if (ta is not Tensor or type(ad) is _ndarray) and (
                 tb is not Tensor or type(bd) is _ndarray):
             out = core._wrap(op.forward(ad, bd))

@@ -158,8 +158,7 @@ class Power(Op):
             ga *= 2.0
             return ga, None
         ga = gb = None
-        # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings;
-        # the masks are array code: on g's GPU, which need not be CuPy's current one
+        # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
         with numpy.errstate(divide="ignore", invalid="ignore"), backend.on_device_of(g.data):
             if need_a:
                 if isinstance(b, core.Tensor):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy
 
 from .. import backend, core
-from .apply import Op, on_its_device, unary
+from .apply import Op, unary
 
 __all__ = [  # what ops/__init__.py gathers
     "Cast", "Copy", "ToDevice", "cast", "copy", "to_device",
@@ -61,7 +61,7 @@ def cast(x, dtype):
     if x.data.dtype == dtype:
         return x
     if numpy.dtype(dtype).kind not in "fc":     # integers, booleans: no gradient, a constant
-        out = on_its_device(x.data.astype, x.data, dtype)
+        out = backend.on_its_device(x.data.astype, x.data, dtype)
         return core._cut(core._wrap(out), f"a cast to {numpy.dtype(dtype)}", x)
     return unary(Cast, x, dtype)
 

@@ -19,7 +19,6 @@ from .apply import (
     Op,
     as_constant,
     binary,
-    on_its_device,
     operand_data,
     record_node,
     requires_grad,
@@ -710,7 +709,7 @@ def clip(x, lo=None, hi=None):
             core.check_same_device(x.data, b.data, "clip")
     bounds = (b.data if isinstance(b, core.Tensor) else b for b in (lo, hi))
     try:
-        out = core._wrap(on_its_device(Clip.forward, x.data, x.data, *bounds))
+        out = core._wrap(backend.on_its_device(Clip.forward, x.data, x.data, *bounds))
     except ValueError as e:
         raise ShapeError(f"clip: a tensor of shape {x.shape} and bounds of shapes "
                          f"{_shape_of(lo)} and {_shape_of(hi)} do not broadcast ({e})") \
@@ -758,7 +757,7 @@ def where(cond, a, b):
         raise TypeError("where() needs a Tensor for a or b")
     ad, bd = operand_data(a, like), operand_data(b, like)
     try:
-        out = core._wrap(on_its_device(Where.forward, like.data, ad, bd, cond))
+        out = core._wrap(backend.on_its_device(Where.forward, like.data, ad, bd, cond))
     except ValueError as e:
         raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None

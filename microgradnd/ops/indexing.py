@@ -15,7 +15,7 @@ from .. import backend, core
 from ..errors import DeviceError, GraphError, ShapeError
 from ..graph import state
 from . import tangents
-from .apply import Op, as_constant, on_its_device, record_node, requires_grad, unary
+from .apply import Op, as_constant, record_node, requires_grad, unary
 from .elementwise import where
 from .shapes import axis_index, expand_dims, reshape, view_of
 
@@ -192,8 +192,8 @@ def setitem(x, index, value):
         value = as_constant(value, x)
     if isinstance(value, core.Tensor):
         core.check_same_device(x.data, value.data, "setitem")
-    out = core._wrap(on_its_device(SetItem.forward, x.data, x.data, value.data if isinstance(
-        value, core.Tensor) else value, index))
+    vd = value.data if isinstance(value, core.Tensor) else value
+    out = core._wrap(backend.on_its_device(SetItem.forward, x.data, x.data, vd, index))
     if state.recording and (requires_grad(x) or requires_grad(value)):
         record_node(SetItem, out, (x, value), (index, x))
     if state.levels:
@@ -253,7 +253,7 @@ def concatenate(xs, axis=0):
         raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated")
     axis = axis_index(axis, like.data.ndim, "concatenate")
     try:
-        out = core._wrap(on_its_device(Concatenate.forward, like.data,
+        out = core._wrap(backend.on_its_device(Concatenate.forward, like.data,
                                        *(x.data for x in xs), axis))
     except ValueError as e:
         raise ShapeError(f"concatenate along axis {axis}: shapes "

@@ -14,7 +14,7 @@ import numpy
 
 from .. import backend, core
 from ..errors import AxisError, ShapeError, shape_error
-from .apply import Op, on_its_device, unary
+from .apply import Op, unary
 from .conversion import cast
 from .elementwise import abs, where
 from .indexing import concatenate
@@ -297,7 +297,7 @@ def argmin(x, axis=None, keepdims: bool = False):
 
 def _arg(x, axis, keepdims, name):
     try:
-        out = on_its_device(getattr(backend.xp_of(x.data), name), x.data, x.data, axis)
+        out = backend.on_its_device(getattr(backend.xp_of(x.data), name), x.data, x.data, axis)
     except ValueError as e:     # an empty tensor has no largest element, or a bad axis
         raise shape_error(f"{name} of a tensor of shape {x.shape}: {e}", e) from None
     if keepdims:
