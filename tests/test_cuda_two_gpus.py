@@ -269,8 +269,10 @@ def test_the_data_parallel_helpers_run_across_two_gpus(gpus):
     assert d2l.evaluate_accuracy_gpu(lambda x: np.dot(x, net_w), batches, npx.gpu(1)) == 4 / 6
     assert d2l.accuracy(np.dot(parts[1], net_w), np.array([1, 1, 1], ctx=npx.gpu(1))) == 3
     features, labels = np.arange(12, ctx=npx.gpu(1)).reshape(6, 2), np.arange(6, ctx=npx.gpu(1))
+    dataset = gluon.data.ArrayDataset(features, labels)
+    assert [t.device for t in dataset[1]] == ["cuda:1", "cuda:1"]
     for loader in (d2l.fast_data_iter(3, features, labels), d2l.load_array((features, labels),
-                                                                          3)):
+                   3), gluon.data.DataLoader(dataset, batch_size=3, shuffle=True)):
         seen = [(Xb, yb) for Xb, yb in loader]
         assert [b.device for pair in seen for b in pair] == ["cuda:1"] * 4
         assert sum(float(yb.sum()) for _, yb in seen) == 15.0     # every example once
