@@ -299,16 +299,19 @@ def on_its_device(forward, first, *arrays_and_args):
     """
     if type(first) is _ndarray:
         return forward(*arrays_and_args)
-    with on_device_of(first):
-        try:
+    switch = on_device_of(first)
+    try:
+        if switch is _NO_SWITCH:    # one GPU, or its GPU current already: no context to enter
             return forward(*arrays_and_args)
-        except ValueError as e:
-            if "current device" in str(e):     # CuPy's words for an array of another GPU
-                device = device_of(first)
-                raise DeviceError(f"an array on another GPU was given to an operation on "
-                                  f"{device} ({e}): move it to {device} first, e.g. with "
-                                  f".to('{device}')") from None
-            raise
+        with switch:
+            return forward(*arrays_and_args)
+    except ValueError as e:
+        if "current device" in str(e):     # CuPy's words for an array of another GPU
+            device = device_of(first)
+            raise DeviceError(f"an array on another GPU was given to an operation on "
+                              f"{device} ({e}): move it to {device} first, e.g. with "
+                              f".to('{device}')") from None
+        raise
 
 
 def on_device(device: str):
