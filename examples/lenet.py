@@ -4,13 +4,15 @@ Run it from the repository root:
 
     python examples/lenet.py --synthetic                  # one device, no download
     python examples/lenet.py --synthetic --devices 2      # §12.5's data-parallel loop
+    python examples/lenet.py --devices 2 --device cuda    # the same loop on gpu(0), gpu(1)
     python examples/lenet.py --device cuda --epochs 10    # real Fashion-MNIST on a GPU
 
 It prints `epoch N, loss X, train acc Y, test acc Z, T sec/epoch on [devices], T left` after
 each epoch. `--devices N` runs the chapter's loop over N devices: the batch is split, each device
 computes the gradient of its share on its own copy of the parameters, the gradients are
 summed (`allreduce`) and every copy takes the same step. On a machine with N GPUs the devices
-are gpu(0)..gpu(N-1); without them they are the CPU contexts cpu(0)..cpu(N-1), one host.
+are gpu(0)..gpu(N-1), each computing its share on itself (gpu(0) stays CuPy's current GPU, as
+in the book); without them they are the CPU contexts cpu(0)..cpu(N-1), one host.
 """
 import os
 
@@ -37,7 +39,8 @@ parser.add_argument("--max-batches", type=int, default=None,
 parser.add_argument("--seed", type=int, default=0)
 parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (one device)")
 parser.add_argument("--devices", type=int, default=1,
-                    help="how many devices share each batch (the chapter's data parallelism)")
+                    help="how many devices share each batch (the chapter's data parallelism): "
+                    "GPUs gpu(0).. when there are that many, else CPU contexts cpu(0)..")
 parser.add_argument("--synthetic", action="store_true",
                     help="use the synthetic stand-in for Fashion-MNIST (what CI runs)")
 args = parser.parse_args()

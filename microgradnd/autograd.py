@@ -9,6 +9,8 @@ from __future__ import annotations
 import heapq
 import threading
 
+import numpy
+
 from . import backend
 from .core import Tensor, _wrap, tensor
 from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_grad
@@ -166,6 +168,24 @@ def _walk(heads, seeds, retain_graph, create_graph, wanted=None):
 
 # ---- backward and grad: the walk, seeded, and what is done with its result ----
 
+_ndarray = numpy.ndarray
+
+
+def _ones_like(d):
+    """Ones of d's shape and dtype."""
+    ones = backend.xp_of(d).empty(d.shape, d.dtype)
+    ones.fill(1)
+    return ones
+
+
+def _walk_where(heads, *walk_args):
+    """_walk(heads, *walk_args), run on the heads' GPU when it is not CuPy's current one.
+
+    Each op a backward rule applies runs on its inputs' device already; this makes the array
+    code of the rules (masks, zeros) run there too. A graph that crosses GPUs (through .to())
+    reaches its other GPU only through ops."""
+    return backend.on_its_device(_walk, heads[0].data, heads, *walk_args)
+
 
 def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
@@ -197,8 +217,11 @@ def _head_grads(heads, head_grads):
                 "(call .attach_grad() on them first)")
         if hg is None:
             d = h.data
-            hg = backend.xp_of(d).empty(d.shape, d.dtype)
-            hg.fill(1)      # empty + fill: two C calls where numpy.ones runs Python code
+            if type(d) is _ndarray:
+                hg = numpy.empty(d.shape, d.dtype)
+                hg.fill(1)      # empty + fill: two C calls where numpy.ones runs Python code
+            else:               # ones on the head's device, which need not be the current GPU
+                hg = backend.on_its_device(_ones_like, d, d)
             hg = _wrap(hg)
         else:
             if isinstance(hg, Tensor) or backend.is_array(hg):
@@ -230,10 +253,15 @@ def backward(heads, head_grads=None, retain_graph=False, create_graph=False) -> 
     heads = _as_list(heads)
     seeds = _head_grads(heads, head_grads)
     retain = retain_graph or create_graph
-    leaves = _walk(heads, seeds, retain, create_graph)
+    # on the heads' GPU, which need not be CuPy's current one (see _walk_where)
+    leaves = _walk(heads, seeds, retain, create_graph) if type(heads[0].data) is _ndarray \
+        else _walk_where(heads, seeds, retain, create_graph)
     with _grad_lock:
         for x, g in leaves.values():
-            _store_grad(x, g, create_graph)
+            if type(g.data) is _ndarray:
+                _store_grad(x, g, create_graph)
+            else:           # on the leaf's GPU, which need not be CuPy's current one
+                backend.on_its_device(_store_grad, g.data, x, g, create_graph)
 
 
 class _recording_as:
@@ -300,19 +328,19 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     if retain_graph is None:
         retain_graph = create_graph
     wanted = {id(v): v for v in variables}
-    found = _walk(heads, seeds, retain_graph or create_graph, create_graph, wanted)
+    found = _walk_where(heads, seeds, retain_graph or create_graph, create_graph, wanted)
     result = []
     seen = {id(_memory_root(s.data)) for s in seeds}    # the caller's head_grads stay theirs
     for v in variables:
         entry = found.get(id(v))
         if entry is None:
-            result.append(_wrap(v.xp.zeros_like(v.data)))
+            result.append(_wrap(backend.zeros_like(v.data)))
             continue
         g = entry[1]
         if not create_graph:    # hand out arrays the caller may modify without side effects
             root = id(_memory_root(g.data))
             if root in seen or not _writeable(g.data):
-                g = carry(g, _wrap(g.data.copy()))      # a tangent of g stays with it
+                g = carry(g, _wrap(backend.copy(g.data)))   # a tangent of g stays with it
                 root = id(g.data)
             seen.add(root)
         result.append(g)

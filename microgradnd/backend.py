@@ -6,6 +6,7 @@ This is the only module in microgradnd that imports CuPy, and it does so lazily,
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import operator
 
@@ -214,16 +215,21 @@ _HOST = (numpy.ndarray, numpy.generic)     # a 0-d comparison on the host gives 
 _gpu_names = {}     # GPU id -> 'cuda:N': device_of builds no string per call
 
 
+def _gpu_of(array) -> int:
+    """The id of the GPU holding a CuPy array."""
+    try:
+        # two documented fields (MemoryPointer.device_id), where a.device builds a
+        # cupy.cuda.Device object on every call: this runs for every op on two GPU tensors
+        return array.data.device_id
+    except AttributeError:      # an array-like that has only .device (a test stand-in)
+        return array.device.id
+
+
 def device_of(array) -> str:
     """'cpu' for a NumPy array or scalar ('cpu:i' for cpu(i)), 'cuda:N' for a CuPy array."""
     if isinstance(array, _HOST):
         return "cpu" if type(array) is not HostArray else cpu_name(array.cpu_id)
-    try:
-        # two documented fields (MemoryPointer.device_id), where a.device builds a
-        # cupy.cuda.Device object on every call: this runs for every op on two GPU tensors
-        gpu = array.data.device_id
-    except AttributeError:      # an array-like that has only .device (a test stand-in)
-        gpu = array.device.id
+    gpu = _gpu_of(array)
     name = _gpu_names.get(gpu)
     if name is None:
         name = _gpu_names[gpu] = f"cuda:{gpu}"
@@ -257,6 +263,78 @@ def is_cupy_array(obj) -> bool:
     return bool(_cupy) and isinstance(obj, _cupy.ndarray)
 
 
+# ---- several GPUs: work on an array runs on the array's GPU ----
+#
+# CuPy runs every kernel on its *current* GPU and allocates every new array there. A kernel
+# that reads an array of another GPU is refused (ValueError), or, where the two GPUs have peer
+# access (NVLink), runs anyway on the current GPU with a PerformanceWarning, its output left
+# on the wrong GPU. PyTorch and MXNet compute where the inputs live, whatever GPU is current:
+# so the engine makes an array's GPU current around the work it does on it (ops/apply.py for
+# every op; gradients, updates and the other array code below it), and only when that GPU is
+# not current already. NumPy arrays never switch anything.
+
+_NO_SWITCH = contextlib.nullcontext()
+
+
+def on_device_of(array):
+    """`with backend.on_device_of(a):` runs the block with a's GPU as CuPy's current device.
+
+    A context that does nothing for a host array, or when a's GPU is current already.
+    """
+    if isinstance(array, _HOST) or not is_cupy_array(array):
+        return _NO_SWITCH
+    gpu = _gpu_of(array)
+    if gpu == _cupy.cuda.runtime.getDevice():
+        return _NO_SWITCH
+    return _cupy.cuda.Device(gpu)
+
+
+def on_its_device(forward, first, *arrays_and_args):
+    """forward(*arrays_and_args) run on the device of the array `first`, its first input.
+
+    On a GPU that is not CuPy's current one, that GPU is made current for the call: an op on
+    tensors of GPU 1 runs on GPU 1 and its result lies there, whatever GPU is current, as in
+    PyTorch and MXNet. An array among the arguments that lies on yet another GPU (an index)
+    makes CuPy refuse the call: a DeviceError then.
+    """
+    if type(first) is _ndarray:
+        return forward(*arrays_and_args)
+    switch = on_device_of(first)
+    try:
+        if switch is _NO_SWITCH:    # one GPU, or its GPU current already: no context to enter
+            return forward(*arrays_and_args)
+        with switch:
+            return forward(*arrays_and_args)
+    except ValueError as e:
+        if "current device" in str(e):     # CuPy's words for an array of another GPU
+            device = device_of(first)
+            raise DeviceError(f"an array on another GPU was given to an operation on "
+                              f"{device} ({e}): move it to {device} first, e.g. with "
+                              f".to('{device}')") from None
+        raise
+
+
+def on_device(device: str):
+    """`with backend.on_device('cuda:1'):` runs the block with GPU 1 current, so that what
+    CuPy allocates there lands on it; a context that does nothing for a CPU device."""
+    if is_host(device):
+        return _NO_SWITCH
+    return _import_cupy().cuda.Device(_gpu_id(device))
+
+
+def zeros_like(array):
+    """Zeros of array's shape and dtype on its device (cupy.zeros_like uses the current GPU)."""
+    with on_device_of(array):
+        return xp_of(array).zeros_like(array)
+
+
+def copy(array):
+    """A copy of `array` in new memory on its own device (CuPy's copy() lands on the current
+    GPU, whichever holds the array)."""
+    with on_device_of(array):
+        return array.copy()
+
+
 # ---- moving data ----
 
 def as_array(data, dtype=None, device: str = "cpu"):
@@ -268,6 +346,11 @@ def as_array(data, dtype=None, device: str = "cpu"):
             return numpy.asarray(data, dtype=dtype)
         return on_cpu(numpy.asarray(data, dtype=dtype), int(device[4:]))
     cupy = _import_cupy()
+    if is_cupy_array(data) and _gpu_of(data) != _gpu_id(device) and not (
+            data.flags.c_contiguous or data.flags.f_contiguous):
+        # CuPy copies only a contiguous array from one GPU to another: gather it on its own
+        with on_device_of(data):
+            data = cupy.ascontiguousarray(data)
     # cupy.asarray allocates on the current device; it copies a CuPy array from another GPU.
     with cupy.cuda.Device(_gpu_id(device)):
         return cupy.asarray(data, dtype=dtype)

@@ -145,12 +145,13 @@ class Tensor:
             raise TypeError(f"only floating-point tensors can have gradients; this one is "
                             f"{self.data.dtype}: convert it first, e.g. t.astype('float32')")
         self._req = grad_req
-        self.grad = _wrap(self.xp.zeros_like(self.data))
+        self.grad = _wrap(backend.zeros_like(self.data))
 
     def zero_grad(self) -> None:
         """Set `.grad` to zeros in place (for grad_req='add', before the next backward)."""
         if self.grad is not None:
-            self.grad.data[...] = 0
+            with backend.on_device_of(self.grad.data):
+                self.grad.data[...] = 0
             self.grad._bump_version()
 
     def backward(self, head_grad=None, retain_graph=False, create_graph=False) -> None:
@@ -264,7 +265,10 @@ class Tensor:
             return out_of_place(self, other)   # forward mode: the tangent changes with the value
         value = ops.operand_data(other, self)
         try:
-            update(self.data, value)
+            if type(self.data) is _ndarray:
+                update(self.data, value)
+            else:       # on the array's own GPU, which may not be CuPy's current one
+                backend.on_its_device(update, self.data, self.data, value)
         except ValueError as e:
             raise _update_error(self, None, value, e) from None
         self._bump_version()
@@ -300,7 +304,10 @@ class Tensor:
             if ops.apply.open_levels and (_has_tangent(self) or _has_tangent(value)):
                 _replace_item(self, index, value)   # forward mode: the tangent follows the value
                 return
-            self.data[ops.index_data(index)] = ops.operand_data(value, self)
+            if type(self.data) is _ndarray:
+                self.data[ops.index_data(index, self)] = ops.operand_data(value, self)
+            else:       # on the array's own GPU, which may not be CuPy's current one
+                backend.on_its_device(_set_items, self.data, self.data, index, value, self)
         except (IndexError, ValueError) as e:
             raise _update_error(self, index, value, e) from None
         self._bump_version()
@@ -637,7 +644,7 @@ class Tensor:
             raise GraphError(f"copy.deepcopy of a recorded result (shape {self.shape}, made by "
                              f"'{self._node.name}') is not supported: deepcopy t.detach() for "
                              "its values, or copy the leaves it was computed from")
-        t = _wrap(self.data.copy())
+        t = _wrap(backend.copy(self.data))
         t._req = self._req
         if self._grad is not None:
             t._grad = copy.deepcopy(self._grad, memo)
@@ -649,7 +656,8 @@ def _compare(op, symbol: str, t: Tensor, other) -> Tensor:
     """t <op> other as a boolean tensor; shapes that do not broadcast raise ShapeError."""
     value = ops.operand_data(other, t)
     try:
-        return _cut(_wrap(op(t.data, value)), f"a comparison ({symbol})", t, other)
+        return _cut(_wrap(backend.on_its_device(op, t.data, t.data, value)),
+                    f"a comparison ({symbol})", t, other)
     except ValueError as e:
         raise broadcast_error(symbol, (t.data, value), e) from None
 
@@ -690,6 +698,11 @@ def _above(name: str):
 
 def _has_tangent(x) -> bool:
     return ops.tangents.has_tangent(x)
+
+
+def _set_items(data, index, value, t) -> None:
+    """data[index] = value, for `t[index] = value` (t holds data)."""
+    data[ops.index_data(index, t)] = ops.operand_data(value, t)
 
 
 def _replace_item(t, index, value) -> None:
@@ -766,8 +779,11 @@ def _to_array(data, dtype, device):
         if device is None:      # a CuPy array stays on its GPU; host data goes to the default
             device = backend.device_of(data) if not isinstance(data, numpy.ndarray) \
                 else backend.get_default_device()
-        return backend.to_device(data, device).astype(dtype, copy=False) if dtype is not None \
-            else backend.to_device(data, device)
+        data = backend.to_device(data, device)
+        if dtype is None:
+            return data
+        with backend.on_device_of(data):        # a cast runs where the array lies
+            return data.astype(dtype, copy=False)
     device = backend.normalize_device(device)
     if dtype is None and not isinstance(data, numpy.generic):
         arr = numpy.asarray(data)

@@ -53,11 +53,13 @@ def _check_labels(labels, num_classes: int, where: str) -> None:
     values = labels.data if isinstance(labels, Tensor) else numpy.asarray(labels)
     if values.size == 0:
         return
-    if values.dtype.kind not in "iub":
-        if values.dtype.kind != "f" or bool((values != values.round()).any()):
-            raise ValueError(f"{where}: class labels must be whole numbers, got "
-                             f"{values.dtype} values such as {values.ravel()[:3].tolist()}")
-    low, high = float(values.min()), float(values.max())
+    with backend.on_device_of(values):     # the labels' GPU, which need not be current
+        whole = values.dtype.kind in "iub" or (
+            values.dtype.kind == "f" and not bool((values != values.round()).any()))
+        low, high = float(values.min()), float(values.max())
+    if not whole:
+        raise ValueError(f"{where}: class labels must be whole numbers, got "
+                         f"{values.dtype} values such as {values.ravel()[:3].tolist()}")
     if low < 0 or high >= num_classes:
         bad = low if low < 0 else high
         raise ValueError(f"{where}: label {bad:g} is out of range for {num_classes} classes "
@@ -156,7 +158,9 @@ def fast_data_iter(batch_size: int, features: Tensor, labels: Tensor,
         order = backend.random_state(features.device).permutation(n)
         for i in range(0, n, batch_size):
             idx = order[i:i + batch_size]
-            yield _wrap(X[idx]), _wrap(y[idx])
+            with backend.on_device_of(X):     # gathered on the data's GPU, whichever is current
+                batch = _wrap(X[idx]), _wrap(y[idx])
+            yield batch
     else:   # contiguous slices are views already: nothing to gather
         for i in range(0, n, batch_size):
             yield _wrap(X[i:i + batch_size]), _wrap(y[i:i + batch_size])
@@ -261,7 +265,8 @@ class _Batches:
             order = backend.random_state(backend.device_of(self.arrays[0])).permutation(n)
         for i in range(0, n, bs):
             idx = order[i:i + bs] if self.shuffle else slice(i, i + bs)
-            batch = [a[idx] for a in self.arrays]
+            with backend.on_device_of(self.arrays[0]):    # on the data's GPU
+                batch = [a[idx] for a in self.arrays]
             if self.transform is not None:
                 batch[0] = self.transform(batch[0])
             yield tuple(_wrap(b) for b in batch)

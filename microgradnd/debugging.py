@@ -92,8 +92,10 @@ def _first_bad(array, allow_inf):
     if array.dtype.kind not in "fc":
         return None
     xp = backend.xp_of(array)
-    bad = xp.isnan(array) if allow_inf else ~xp.isfinite(array)
-    if not bool(bad.any()):
+    with backend.on_device_of(array):       # array's GPU, which need not be current
+        bad = xp.isnan(array) if allow_inf else ~xp.isfinite(array)
+        found = bool(bad.any())
+    if not found:
         return None
     host = numpy.asarray(backend.to_host(bad)).reshape(-1)
     i = int(numpy.argmax(host))
@@ -539,7 +541,10 @@ def _constants(nodes):
 
 
 def _all_zero(t) -> bool:
-    return t is None or not bool(backend.xp_of(t.data).any(t.data))
+    if t is None:
+        return True
+    with backend.on_device_of(t.data):
+        return not bool(backend.xp_of(t.data).any(t.data))
 
 
 def _zero_slope(node, i, rows) -> str:

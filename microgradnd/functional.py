@@ -105,7 +105,7 @@ def _scalar_output(out, name: str) -> Tensor:
 def _differentiate(heads, variables, head_grads, create_graph):
     """autograd.grad, except that an output that depends on nothing gives zeros."""
     if not any(h.requires_grad for h in heads):
-        return [_wrap(v.xp.zeros_like(v.data)) for v in variables]
+        return [_wrap(backend.zeros_like(v.data)) for v in variables]
     return autograd.grad(heads, variables, head_grads=head_grads, create_graph=create_graph)
 
 
@@ -199,20 +199,21 @@ def _hessian_reverse(f: Callable) -> Callable:
         n, xp = xv.size, xv.xp
         rows = []
         for i in range(n):
-            e = xp.zeros(n, dtype=xv.dtype)
-            e[i] = 1
+            with backend.on_device_of(xv.data):
+                e = xp.zeros(n, dtype=xv.dtype)
+                e[i] = 1
             if g.requires_grad:
                 (row,) = autograd.grad([g], [xv], head_grads=[_wrap(e.reshape(xv.shape))],
                                        retain_graph=True, create_graph=create_graph)
             else:       # f is linear (or constant) in x: its Hessian is zero
-                row = _wrap(xp.zeros_like(xv.data))
+                row = _wrap(backend.zeros_like(xv.data))
             rows.append(row)
         _open_walls(walls)
         shape = xv.shape + xv.shape
-        if n == 0:
-            return _wrap(xp.zeros(shape, xv.dtype))
-        if not create_graph:
-            return _wrap(xp.stack([r.data for r in rows]).reshape(shape))
+        if n == 0 or not create_graph:
+            with backend.on_device_of(xv.data):
+                return _wrap(xp.zeros(shape, xv.dtype) if n == 0 else
+                             xp.stack([r.data for r in rows]).reshape(shape))
         # Differentiable assembly, only when the caller records: row i scattered into place.
         h = None
         for i, row in enumerate(rows):
@@ -276,7 +277,7 @@ def _unpack(out, level: int, name: str):
                         f"returned {type(out).__name__}")
     t = tangents.get_tangent(out, level)
     if t is None:       # out does not depend on the primals: its tangent is zero
-        t = _wrap(out.xp.zeros_like(out.data))
+        t = _wrap(backend.zeros_like(out.data))
     return out, t
 
 
@@ -330,7 +331,7 @@ def linearize(f: Callable, *primals):
             if t is not None:
                 tangent[id(y)] = tangents.fit(t, y)
         t = tangent.get(id(out))
-        return _wrap(out.xp.zeros_like(out.data)) if t is None else t
+        return _wrap(backend.zeros_like(out.data)) if t is None else t
 
     jvp_fn.tape = tape      # f's tape, whose nodes the tangent program follows
     return out.detach(), jvp_fn
@@ -372,7 +373,7 @@ def vjp(f: Callable, *primals):
                                  f"has shape {o.shape}; they must match")
         live = [(o, c) for o, c in zip(outs, cts) if o.requires_grad]
         if not live:
-            return tuple(_wrap(x.xp.zeros_like(x.data)) for x in xs)
+            return tuple(_wrap(backend.zeros_like(x.data)) for x in xs)
         for wall in walls:
             wall.closed = True
         try:
@@ -392,19 +393,21 @@ def vjp(f: Callable, *primals):
 
 def _unit(x: Tensor, j: int) -> Tensor:
     """The j-th unit vector in x's shape, dtype and device."""
-    e = x.xp.zeros(x.size, dtype=x.dtype)
-    e[j] = 1
+    with backend.on_device_of(x.data):
+        e = x.xp.zeros(x.size, dtype=x.dtype)
+        e[j] = 1
     return _wrap(e.reshape(x.shape))
 
 
 def _assemble(parts, shape, axis: int, like: Tensor) -> Tensor:
     """Stack the rows or columns of a Jacobian into `shape`; on the graph only when needed."""
     if not parts:       # an empty input or output: an empty Jacobian
-        return _wrap(like.xp.zeros(shape, like.dtype))
+        with backend.on_device_of(like.data):
+            return _wrap(like.xp.zeros(shape, like.dtype))
     if state.recording or state.levels:
         return ops.reshape(ops.stack(parts, axis), shape)
-    xp = parts[0].xp
-    return _wrap(xp.stack([p.data for p in parts], axis).reshape(shape))
+    with backend.on_device_of(parts[0].data):
+        return _wrap(parts[0].xp.stack([p.data for p in parts], axis).reshape(shape))
 
 
 def _argument(args, argnums: int, name: str):
@@ -509,7 +512,7 @@ def _hvp_forward(f: Callable, x: Tensor, v: Tensor) -> Tensor:
             out = _scalar_output(f(xv), "hvp")
         (g,) = _differentiate([out], [xv], None, False)
         hv = tangents.get_tangent(g, level)
-    return _wrap(x.xp.zeros_like(x.data)) if hv is None else hv
+    return _wrap(backend.zeros_like(x.data)) if hv is None else hv
 
 
 def hessian(f: Callable, mode: str = "forward") -> Callable:

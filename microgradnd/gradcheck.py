@@ -48,7 +48,8 @@ def _projected(f, xs, v) -> float:
     """⟨f(xs), v⟩ evaluated without recording: the scalar that finite differences probe."""
     with autograd.pause():
         out = f(*xs)
-    return float((out.data * v.data).sum().item())
+    with backend.on_device_of(out.data):    # out's GPU, which need not be current
+        return float((out.data * v.data).sum().item())
 
 
 def _check_step(eps) -> None:
@@ -63,17 +64,20 @@ def _check(f, xs, v, eps, atol, rtol, order):
     if out.requires_grad:
         analytic = autograd.grad(out, xs, head_grads=v)
     else:       # nothing recorded: f does not depend on its inputs
-        analytic = [x.xp.zeros_like(x.data) for x in xs]
+        analytic = [backend.zeros_like(x.data) for x in xs]
     for i, (x, a) in enumerate(zip(xs, analytic)):
         a = backend.to_host(a.data if isinstance(a, Tensor) else a)
         flat = x.data.reshape(-1)       # a view: perturbing it perturbs x
         for j in range(flat.size):
             orig = flat[j].item()
-            flat[j] = orig + eps
+            with backend.on_device_of(flat):    # x's GPU, which need not be current
+                flat[j] = orig + eps
             plus = _projected(f, xs, v)
-            flat[j] = orig - eps
+            with backend.on_device_of(flat):
+                flat[j] = orig - eps
             minus = _projected(f, xs, v)
-            flat[j] = orig
+            with backend.on_device_of(flat):
+                flat[j] = orig
             fd = (plus - minus) / (2 * eps)
             rev = a.reshape(-1)[j].item()
             if not (abs(rev - fd) <= atol + rtol * abs(fd)

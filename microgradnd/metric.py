@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from . import backend
 from .core import Tensor
 from .d2l import _check_labels
 from .errors import ShapeError
@@ -59,8 +60,10 @@ class NegativeLogLikelihood:
                                  f"and predictions of shape {pred.shape}; predictions must be "
                                  "(examples, classes), with one label per example")
             _check_labels(label, pred.shape[1], "NegativeLogLikelihood.update")
-            rows = pred.xp.arange(pred.shape[0])
-            prob = pred[rows, label.to(pred.device).data.astype("int64")]
+            with backend.on_device_of(pred.data):     # pred's GPU, which need not be current
+                rows = pred.xp.arange(pred.shape[0])
+                index = label.to(pred.device).data.astype("int64")
+            prob = pred[rows, index]
             self.sum_metric += (-(prob + self.eps).log()).sum().item()
             self.num_inst += pred.shape[0]
 

@@ -8,7 +8,7 @@ cannot be 0-d). It is composed from the engine's ops, so it is differentiable.
 """
 from __future__ import annotations
 
-from . import ops
+from . import backend, ops
 from .core import Tensor
 from .ops.shapes import axes_index
 
@@ -36,7 +36,9 @@ def nansum(data: Tensor, axis=None, keepdims: bool = False, exclude: bool = Fals
         axes = tuple(a for a in every if a not in axes)
     values = data
     if data.dtype.kind in "fc":
-        values = ops.where(data.xp.isnan(data.data), 0.0, data)
+        with backend.on_device_of(data.data):     # data's GPU, which need not be current
+            nan = data.xp.isnan(data.data)
+        values = ops.where(nan, 0.0, data)
     out = values.sum(axis=axes, keepdims=keepdims)
     if out.dtype != data.dtype:         # NumPy sums int32 to int64; MXNet keeps int32
         out = out.astype(data.dtype)

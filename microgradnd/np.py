@@ -73,6 +73,13 @@ def _landed(array, device: str) -> Tensor:
     return _wrap(backend.to_device(array, device))
 
 
+def _made(device: str, make, *args, **kwargs) -> Tensor:
+    """A Tensor on `device` around make(*args, **kwargs), run with `device` current: CuPy
+    makes new arrays on its current GPU, which need not be `device`."""
+    with backend.on_device(device):
+        return _landed(make(*args, **kwargs), device)
+
+
 def _drawn(draws, dtype, device: str) -> Tensor:
     """A Tensor of random draws in `dtype` (NumPy gives a Python float when size is None)."""
     if not backend.is_array(draws):
@@ -123,7 +130,7 @@ def array(object, dtype=None, *, copy: bool = True, device=None,  # noqa: A002
     out = tensor(src, dtype=_creation_dtype(src, dtype), device=device)
     if out.data is src:
         if copy:                        # tensor() shares an array's memory; array() copies
-            out = _wrap(out.data.copy())
+            out = _wrap(backend.copy(out.data))
         elif isinstance(object, Tensor):    # an alias: it shares the version too
             out._vc = object._shared_vc()
     return out
@@ -140,13 +147,13 @@ def asarray(a, dtype=None, *, device=None, ctx=None) -> Tensor:
 def zeros(shape, dtype=None, *, device=None, ctx=None) -> Tensor:
     """A Tensor of zeros (float32 unless `dtype` says otherwise)."""
     device = backend.normalize_device(_device(device, ctx))
-    return _landed(backend.xp_for(device).zeros(shape, _float_dtype(dtype)), device)
+    return _made(device, backend.xp_for(device).zeros, shape, _float_dtype(dtype))
 
 
 def ones(shape, dtype=None, *, device=None, ctx=None) -> Tensor:
     """A Tensor of ones (float32 unless `dtype` says otherwise)."""
     device = backend.normalize_device(_device(device, ctx))
-    return _landed(backend.xp_for(device).ones(shape, _float_dtype(dtype)), device)
+    return _made(device, backend.xp_for(device).ones, shape, _float_dtype(dtype))
 
 
 def full(shape, fill_value, dtype=None, *, device=None, ctx=None) -> Tensor:
@@ -154,7 +161,7 @@ def full(shape, fill_value, dtype=None, *, device=None, ctx=None) -> Tensor:
     if dtype is None:
         dtype = tensor(fill_value, dtype=_creation_dtype(fill_value, None)).dtype
     device = backend.normalize_device(_device(device, ctx))
-    return _landed(backend.xp_for(device).full(shape, fill_value, dtype), device)
+    return _made(device, backend.xp_for(device).full, shape, fill_value, dtype)
 
 
 def zeros_like(a, dtype=None, *, device=None, ctx=None) -> Tensor:
@@ -189,8 +196,8 @@ def arange(start, stop=None, step=1, dtype=None, *, device=None, ctx=None) -> Te
     device = backend.normalize_device(_device(device, ctx))
     xp = backend.xp_for(device)
     if dtype.kind == "f":
-        return _landed(xp.arange(start, stop, step, dtype=numpy.float64).astype(dtype), device)
-    return _landed(xp.arange(start, stop, step, dtype=dtype), device)
+        return _made(device, lambda: xp.arange(start, stop, step, numpy.float64).astype(dtype))
+    return _made(device, xp.arange, start, stop, step, dtype=dtype)
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
@@ -198,15 +205,15 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, *,
     """`num` evenly spaced values from start to stop (float32 unless told)."""
     device = backend.normalize_device(_device(device, ctx))
     xp = backend.xp_for(device)
-    return _landed(xp.linspace(start, stop, num, endpoint=endpoint, dtype=_float_dtype(dtype)),
-                   device)
+    return _made(device, xp.linspace, start, stop, num, endpoint=endpoint,
+                 dtype=_float_dtype(dtype))
 
 
 def eye(N: int, M: int | None = None, k: int = 0, dtype=None, *, device=None,  # noqa: N803
         ctx=None) -> Tensor:
     """An N x M matrix with ones on diagonal k (float32 unless told), as numpy.eye."""
     device = backend.normalize_device(_device(device, ctx))
-    return _landed(backend.xp_for(device).eye(N, M, k, dtype=_float_dtype(dtype)), device)
+    return _made(device, backend.xp_for(device).eye, N, M, k, dtype=_float_dtype(dtype))
 
 
 def meshgrid(*xi, indexing: str = "xy") -> tuple[Tensor, ...]:
@@ -231,7 +238,7 @@ def meshgrid(*xi, indexing: str = "xy") -> tuple[Tensor, ...]:
         along = [1] * n
         along[axis] = a.size
         xp = backend.xp_of(a)
-        grids.append(_wrap(xp.broadcast_to(a.reshape(along), tuple(shape)).copy()))
+        grids.append(_wrap(backend.copy(xp.broadcast_to(a.reshape(along), tuple(shape)))))
     return tuple(grids)
 
 
@@ -481,7 +488,8 @@ class _Random:
             raise not_differentiable("microgradnd.np.random.shuffle (in place)")
         if x.ndim:
             order = backend.random_state(x.device).permutation(len(x))
-            x.data[...] = x.data[order]
+            with backend.on_device_of(x.data):      # x's GPU, which need not be current
+                x.data[...] = x.data[order]
             x._bump_version()
 
     def __dir__(self):

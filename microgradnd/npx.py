@@ -158,8 +158,10 @@ def sequence_mask(data, sequence_length=None, use_sequence_length: bool = False,
         raise ShapeError(f"sequence_mask: sequence_length of shape {lengths.shape} for data of "
                          f"shape {data.shape} with axis={axis}: it needs one length per "
                          f"batch entry, shape ({batch},)")
-    steps = data.xp.arange(data.shape[axis])
-    keep = steps[:, None] < lengths[None, :] if axis == 0 else steps[None, :] < lengths[:, None]
+    with backend.on_device_of(data.data):     # data's GPU, which need not be current
+        steps = data.xp.arange(data.shape[axis])
+        keep = steps[:, None] < lengths[None, :] if axis == 0 \
+            else steps[None, :] < lengths[:, None]
     keep = keep.reshape(keep.shape + (1,) * (data.ndim - 2))
     return ops.where(keep, data, value)
 
@@ -178,8 +180,9 @@ def one_hot(indices, depth: int, on_value=1.0, off_value=0.0, dtype="float32") -
                          f"got {depth!r}")
     idx = as_tensor(indices).data
     xp = backend.xp_of(idx)
-    hot = idx.astype("int64")[..., None] == xp.arange(depth)
-    return _wrap(xp.where(hot, on_value, off_value).astype(dtype))
+    with backend.on_device_of(idx):      # idx's GPU, which need not be current
+        hot = idx.astype("int64")[..., None] == xp.arange(depth)
+        return _wrap(xp.where(hot, on_value, off_value).astype(dtype))
 
 
 def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False) -> Tensor:
@@ -193,22 +196,20 @@ def pick(data, index, axis: int = -1, mode: str = "clip", keepdims: bool = False
     xp = data.xp
     axis = ops.axis_index(axis, data.ndim, "pick")
     n = data.shape[axis]
-    idx = backend.to_device(as_tensor(index).data, data.device).astype("int64")
-    if idx.ndim == data.ndim:           # the axis kept as 1
-        idx = idx.reshape(idx.shape[:axis] + idx.shape[axis + 1:])
-    if mode == "clip":
-        idx = xp.clip(idx, 0, n - 1)
-    elif mode == "wrap":
-        idx = idx % n
-    else:
+    if mode not in ("clip", "wrap"):
         raise ValueError(f"mode must be 'clip' or 'wrap', not {mode!r}")
-    others = data.shape[:axis] + data.shape[axis + 1:]
-    if idx.shape != others:
-        raise ValueError(f"pick: index of shape {idx.shape} does not fit data of shape "
-                         f"{data.shape} along axis {axis}: it needs shape {others}")
-    # An open grid over the other axes: arange(s) shaped to broadcast along its own axis
-    grid = [xp.arange(s).reshape((1,) * i + (s,) + (1,) * (len(others) - i - 1))
-            for i, s in enumerate(others)]
+    with backend.on_device_of(data.data):     # data's GPU, which need not be current
+        idx = backend.to_device(as_tensor(index).data, data.device).astype("int64")
+        if idx.ndim == data.ndim:           # the axis kept as 1
+            idx = idx.reshape(idx.shape[:axis] + idx.shape[axis + 1:])
+        idx = xp.clip(idx, 0, n - 1) if mode == "clip" else idx % n
+        others = data.shape[:axis] + data.shape[axis + 1:]
+        if idx.shape != others:
+            raise ValueError(f"pick: index of shape {idx.shape} does not fit data of shape "
+                             f"{data.shape} along axis {axis}: it needs shape {others}")
+        # An open grid over the other axes: arange(s) shaped to broadcast along its own axis
+        grid = [xp.arange(s).reshape((1,) * i + (s,) + (1,) * (len(others) - i - 1))
+                for i, s in enumerate(others)]
     out = data[tuple(grid[:axis]) + (idx,) + tuple(grid[axis:])]
     return out.reshape(out.shape[:axis] + (1,) + out.shape[axis:]) if keepdims else out
 

@@ -20,6 +20,15 @@ source (cupy/_core/core.pyx, _routines_indexing.pyx) or documentation:
   value (float32 array / 100000 is float64), as before NEP 50. The default plays CuPy 14.
 - One random generator per device, seeded by cupy.random.seed for the current device only;
   cupy.cuda.runtime.getDeviceCount() raises CUDARuntimeError when there is no GPU.
+- Several GPUs (CuPy 13/14, cupy/_core/_kernel.pyx `_check_peer_access`): a kernel runs on
+  the current GPU and its output is allocated there; a kernel that reads or writes an array
+  of another GPU raises ValueError ("The device where the array resides (1) is different from
+  the current device (0). Peer access is unavailable ..."), or, where the two GPUs have peer
+  access (`peer_access = True`, or MICROGRADND_FAKE_CUPY_PEER=1), runs anyway on the current
+  GPU with a PerformanceWarning. Views (slices, reshape, transpose, ...) stay on their array's
+  GPU; `zeros_like` & co. allocate on the current GPU without looking at the prototype's;
+  `copy()` and `cupy.asarray` copy an array of another GPU to the current one (refusing, as
+  CuPy, a layout that is neither C- nor F-contiguous for `asarray`).
 The data really live in host memory and every "kernel" is the NumPy call, so timings,
 asynchrony, streams, memory pools and kernel compilation are not modelled.
 """
@@ -31,6 +40,7 @@ import os
 import sys
 import tempfile
 import types
+import warnings
 from pathlib import Path
 
 import numpy
@@ -40,6 +50,9 @@ _LEGACY = int(__version__.split(".")[0]) < 14      # value-based scalar promotio
 _N_DEVICES = int(os.environ.get("MICROGRADND_FAKE_CUPY_DEVICES", "1"))
 _importing = [False]    # True while from_dlpack below reads a capsule
 _current = [0]          # the current device id (CuPy keeps it per thread; one thread here)
+# Whether the GPUs have peer access to each other's memory (NVLink, or PCIe P2P): then CuPy
+# runs a kernel on an array of another GPU (on the current one) instead of refusing it.
+peer_access = os.environ.get("MICROGRADND_FAKE_CUPY_PEER") == "1"
 _SCALARS = (int, float, complex, bool, numpy.generic)
 
 
@@ -104,12 +117,32 @@ class _MemoryPointer:
         self.device_id = device_id
 
 
+class PerformanceWarning(RuntimeWarning):
+    """cupy._util.PerformanceWarning: what CuPy warns when it enables peer access itself."""
+
+
+def _check_peer(x):
+    """CuPy 13/14's _check_peer_access, run on every array a kernel reads or writes.
+
+    An array of another GPU than the current one is refused with CuPy's ValueError, unless
+    the GPUs have peer access: CuPy then enables it, warns, and the kernel runs on the
+    current GPU (its output lands there, not on the array's GPU).
+    """
+    if x._dev == _current[0]:
+        return
+    msg = (f"The device where the array resides ({x._dev}) is different from the current "
+           f"device ({_current[0]}).")
+    if not peer_access:
+        raise ValueError(f"{msg} Peer access is unavailable between these devices.")
+    warnings.warn(f"{msg} Peer access has been activated automatically.", PerformanceWarning,
+                  stacklevel=3)
+
+
 def _unwrap(x):
-    """A fake array's NumPy buffer; a numpy.ndarray is refused, as CuPy refuses it."""
+    """The NumPy buffer of a fake array a kernel uses (checked by _check_peer); a
+    numpy.ndarray is refused, as CuPy refuses it."""
     if isinstance(x, ndarray):
-        if x._dev != _current[0]:
-            raise ValueError(f"Array device must be same as the current device: array device "
-                             f"= {x._dev} while current = {_current[0]}")
+        _check_peer(x)
         return x._a
     if isinstance(x, numpy.ndarray):
         raise TypeError(f"Unsupported type {type(x)}")
@@ -118,19 +151,68 @@ def _unwrap(x):
     return x
 
 
-def _wrap(a):
-    """NumPy results as fake arrays on the current device; NumPy scalars become 0-d arrays."""
+def _raw(x):
+    """The NumPy buffers of fake arrays (in lists and tuples too), unchecked: for views and
+    for what reads only an array's shape and dtype."""
+    if isinstance(x, ndarray):
+        return x._a
+    if isinstance(x, numpy.ndarray):
+        raise TypeError(f"Unsupported type {type(x)}")
+    if isinstance(x, (list, tuple)):
+        return type(x)(_raw(v) for v in x)
+    return x
+
+
+def _fakes(values):
+    """The fake arrays among `values` (searching lists and tuples)."""
+    found = []
+    for v in values:
+        if isinstance(v, ndarray):
+            found.append(v)
+        elif isinstance(v, (list, tuple)):
+            found.extend(_fakes(v))
+    return found
+
+
+def _wrap(a, dev=None):
+    """NumPy results as fake arrays on GPU `dev` (the current one by default); NumPy scalars
+    become 0-d arrays."""
     if isinstance(a, numpy.generic):
         a = numpy.asarray(a)
     if isinstance(a, numpy.ndarray):
         out = ndarray.__new__(ndarray)
-        out._a, out._dev = a, _current[0]
+        out._a, out._dev = a, _current[0] if dev is None else dev
         return out
     if isinstance(a, tuple):
-        return tuple(_wrap(v) for v in a)
+        return tuple(_wrap(v, dev) for v in a)
     if isinstance(a, list):
-        return [_wrap(v) for v in a]
+        return [_wrap(v, dev) for v in a]
     return a
+
+
+def _from(result, sources):
+    """What a NumPy call on the fake arrays `sources` gives, as CuPy would place it.
+
+    A view of a source (a slice, a reshape, a transpose: no kernel ran) stays on the source's
+    GPU. Any other array or scalar is a kernel's output: every source is checked (_check_peer)
+    and the output lies on the current GPU. Python ints (shapes) pass as they are.
+    """
+    items = list(result) if isinstance(result, (tuple, list)) else [result]
+    homes = []
+    for r in items:
+        home = None
+        if isinstance(r, numpy.ndarray):
+            home = next((s._dev for s in sources if numpy.may_share_memory(r, s._a)), None)
+        homes.append(home)
+    if result is None or builtins.any(     # None: an in-place kernel (a.sort())
+            h is None and isinstance(r, (numpy.ndarray, numpy.generic, bool))
+            for r, h in zip(items, homes)):
+        for s in sources:
+            _check_peer(s)
+    out = [_wrap(r, h) for r, h in zip(items, homes)]
+    if isinstance(result, tuple):
+        return tuple(out)
+    return out if isinstance(result, list) else out[0]
 
 
 def _is_basic(index) -> bool:
@@ -231,7 +313,7 @@ def _inplace(ufunc):
 
 def _method(name):
     def m(self, *args, **kwargs):
-        return _wrap(getattr(self._a, name)(*_unwrap(args), **kwargs))
+        return _from(getattr(self._a, name)(*_raw(args), **kwargs), [self] + _fakes(args))
     m.__name__ = name
     return m
 
@@ -273,6 +355,7 @@ def _reduction(name):
         _reduce_axis(self._a, axis)
         if name == "sum":
             _note_sum(self._a, axis)
+        _check_peer(self)
         return _wrap(getattr(self._a, name)(axis, *_unwrap(args), **kwargs))
     m.__name__ = name
     return m
@@ -317,6 +400,7 @@ class ndarray:  # noqa: N801 - CuPy's name
             if not isinstance(a, ndarray):
                 raise TypeError(f"Unsupported type {type(a)}")
             _check_scatter_dtype(a, index, name)
+            _check_peer(a)
             ufunc.at(a._a, _index(a.shape, index), *_unwrap(inputs[2:]))
             return None
         if method == "__call__":
@@ -353,10 +437,10 @@ class ndarray:  # noqa: N801 - CuPy's name
     nbytes = property(lambda self: self._a.nbytes)
     strides = property(lambda self: self._a.strides)
     flags = property(lambda self: self._a.flags)
-    T = property(lambda self: _wrap(self._a.T))
+    T = property(lambda self: _wrap(self._a.T, self._dev))
     device = property(lambda self: Device(self._dev))
     data = property(lambda self: _MemoryPointer(self._a, self._dev))
-    base = property(lambda self: None if self._a.base is None else _wrap(self._a.base))
+    base = property(lambda self: None if self._a.base is None else _wrap(self._a.base, self._dev))
 
     @shape.setter
     def shape(self, value):
@@ -421,10 +505,18 @@ class ndarray:  # noqa: N801 - CuPy's name
     # ---- indexing ----
 
     def __getitem__(self, index):
-        return _wrap(self._a[_index(self._a.shape, index)])
+        items = index if isinstance(index, tuple) else (index,)
+        if _is_basic(index):    # a view, a 0-d one for a single element (NumPy's `a[i, ...]`)
+            if Ellipsis not in items:
+                items = items + (Ellipsis,)
+            return _wrap(self._a[items], self._dev)
+        return _from(self._a[_index(self._a.shape, index)], [self] + _fakes(items))
 
     def __setitem__(self, index, value):
+        for x in [self] + _fakes(index if isinstance(index, tuple) else (index,)):
+            _check_peer(x)
         if isinstance(value, ndarray):
+            _check_peer(value)
             value = value._a
         elif not isinstance(value, _SCALARS):
             if _is_basic(index) and numpy.ndim(value) > 0:
@@ -469,15 +561,27 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     def astype(self, dtype, order="K", casting=None, subok=None, copy=True):
         out = self._a.astype(dtype, order=order, copy=copy)
-        return self if out is self._a else _wrap(out)
+        if out is self._a:
+            return self
+        _check_peer(self)       # a cast is a kernel
+        return _wrap(out)
 
     def reshape(self, *shape, order="C"):
-        return _wrap(self._a.reshape(*shape, order=order))
+        return _from(self._a.reshape(*shape, order=order), [self])
 
     def fill(self, value):
         if isinstance(value, numpy.ndarray) and value.shape != ():
             raise ValueError("non-scalar numpy.ndarray cannot be used for fill")
+        _check_peer(self)
         self._a.fill(value.item() if isinstance(value, ndarray) else value)
+
+    def copy(self, order="C"):
+        """A copy on the current GPU, also of an array of another GPU (CuPy's copy())."""
+        if self._dev == _current[0]:
+            return _wrap(numpy.array(self._a, order=order))
+        if order not in "CFA" and not (self._a.flags.c_contiguous or self._a.flags.f_contiguous):
+            raise NotImplementedError("CuPy cannot copy non-contiguous array between devices.")
+        return _wrap(numpy.array(self._a, order="K" if order == "K" else order))
 
     def dot(self, b, out=None):
         return globals()["dot"](self, b, out=out)
@@ -512,7 +616,7 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     for _name in _AXIS_REDUCTIONS:
         locals()[_name] = _reduction(_name)
-    for _name in ("argmax", "argmin", "cumsum", "var", "std", "transpose", "copy", "ravel",
+    for _name in ("argmax", "argmin", "cumsum", "var", "std", "transpose", "ravel",
                   "flatten", "squeeze", "swapaxes", "take", "repeat", "clip", "nonzero", "round",
                   "conj", "view", "argsort", "sort"):
         locals()[_name] = _method(_name)
@@ -530,7 +634,19 @@ def _function(name):
 
     @functools.wraps(npfunc)
     def f(*args, **kwargs):
-        return _wrap(npfunc(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+        result = npfunc(*_raw(args), **{k: _raw(v) for k, v in kwargs.items()})
+        return _from(result, _fakes(args) + _fakes(kwargs.values()))
+    return f
+
+
+def _like(name):
+    """zeros_like & co.: a new array on the current GPU; the prototype gives only its shape,
+    dtype and layout (CuPy reads none of its memory, whatever GPU holds it)."""
+    npfunc = getattr(numpy, name)
+
+    @functools.wraps(npfunc)
+    def f(a, *args, **kwargs):
+        return _wrap(npfunc(_raw(a), *args, **kwargs))
     return f
 
 
@@ -558,16 +674,22 @@ _UFUNCS = sorted(n for n, u in vars(numpy).items() if isinstance(u, numpy.ufunc)
 _FUNCTIONS = ("where broadcast_to stack concatenate sum mean amax amin max min prod argmax "
               "argmin dot reshape transpose shape ndim argsort sort allclose array_equal "
               "unravel_index squeeze expand_dims clip cumsum any all outer einsum tensordot "
-              "moveaxis swapaxes ravel nonzero count_nonzero isclose zeros_like ones_like "
-              "empty_like full_like broadcast_arrays atleast_1d atleast_2d vstack hstack tile "
-              "repeat take diag trace var std inner vdot array_split split flip copy "
-              "ascontiguousarray").split()
+              "moveaxis swapaxes ravel nonzero count_nonzero isclose broadcast_arrays "
+              "atleast_1d atleast_2d vstack hstack tile repeat take diag trace var std inner "
+              "vdot array_split split flip ascontiguousarray").split()
 _CREATION = "zeros ones empty full arange linspace eye identity".split()
 
 for _n in _UFUNCS:
     globals()[_n] = _ufunc(_n)
 for _n in _FUNCTIONS:
     globals()[_n] = _function(_n)
+for _n in ("zeros_like", "ones_like", "empty_like", "full_like"):
+    globals()[_n] = _like(_n)
+
+
+def copy(a, order="K"):
+    """cupy.copy: a.copy(), on the current GPU."""
+    return a.copy(order=order)
 
 
 def _reduction_function(name):
@@ -607,10 +729,14 @@ del _n
 
 
 def array(obj, dtype=None, copy=True, order="K", ndmin=0):
-    """A new array on the current device from host data or another fake array."""
+    """A new array on the current device from host data or another fake array; an array of
+    the current device itself when copy=False and nothing needs converting."""
     if isinstance(obj, ndarray):
-        if obj._dev == _current[0] and not copy:
-            return obj.astype(dtype, copy=False) if dtype is not None else obj
+        if obj._dev == _current[0]:
+            if not copy:
+                return obj.astype(dtype, copy=False) if dtype is not None else obj
+        else:       # CuPy: src.copy(order=order) onto the current GPU, then the cast
+            obj = obj.copy(order=order)
         return _wrap(numpy.array(obj._a, dtype=dtype, order=order, ndmin=ndmin))
     if isinstance(obj, (list, tuple)) and builtins.any(isinstance(v, ndarray) for v in obj):
         obj = [v.get() if isinstance(v, ndarray) else v for v in obj]
@@ -714,6 +840,12 @@ random.permutation = _permutation
 random.shuffle = lambda a: _rng().shuffle(a._a)
 
 
+# ---- cupy._util (where CuPy keeps its warnings) ----
+
+_util = types.ModuleType("cupy._util")
+_util.PerformanceWarning = PerformanceWarning
+
+
 # ---- cupy.cuda ----
 
 cuda = types.ModuleType("cupy.cuda")
@@ -783,7 +915,7 @@ def _as_strided(x, shape=None, strides=None):
     """cupy.lib.stride_tricks.as_strided: a view of a GPU array's memory (refuses host data)."""
     if not isinstance(x, ndarray):
         raise TypeError(f"Unsupported type {type(x)}")
-    return _wrap(numpy.lib.stride_tricks.as_strided(_unwrap(x), shape, strides))
+    return _wrap(numpy.lib.stride_tricks.as_strided(x._a, shape, strides), x._dev)
 
 
 lib = types.ModuleType("cupy.lib")
@@ -831,6 +963,9 @@ def _scatter_add(a, slices, value):
     if not isinstance(a, ndarray):
         raise AttributeError(f"{type(a).__name__!r} object has no attribute 'scatter_add'")
     _check_scatter_dtype(a, slices, "add")
+    items = slices if isinstance(slices, tuple) else (slices,)
+    for x in [a] + _fakes(items) + _fakes([value]):
+        _check_peer(x)
     v = value._a if isinstance(value, ndarray) else numpy.asarray(value, a.dtype)
     numpy.add.at(a._a, _index(a.shape, slices), v.astype(a.dtype, copy=False))
 
@@ -851,7 +986,7 @@ _SHIM = ('import importlib.util, sys\n'
 def install() -> None:
     """Make `import cupy` and `import cupyx` give the fake, here and in child processes."""
     me = sys.modules[__name__]
-    sys.modules.update({"cupy": me, "cupy.random": random, "cupy.cuda": cuda,
+    sys.modules.update({"cupy": me, "cupy.random": random, "cupy.cuda": cuda, "cupy._util": _util,
                         "cupy.cuda.runtime": runtime, "cupyx": cupyx, "cupy.lib": lib,
                         "cupy.lib.stride_tricks": lib.stride_tricks})
     if "MICROGRADND_FAKE_CUPY_SHIMS" not in os.environ:

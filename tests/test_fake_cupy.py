@@ -134,6 +134,43 @@ def test_the_fake_keeps_results_on_the_device_as_cupy_does():
     assert z.tolist() == [2.0, 0.0, 1.0]
 
 
+def test_the_fake_plays_cupy_13_and_14_with_two_gpus(monkeypatch):
+    # cupy/_core/_kernel.pyx _check_peer_access; core.pyx copy() and _array_from_cupy_ndarray
+    cp = _fake()
+    monkeypatch.setattr(cp, "_N_DEVICES", 2)
+    monkeypatch.setattr(cp, "peer_access", False)
+    with cp.cuda.Device(1):
+        a = cp.arange(6, dtype=cp.float32).reshape(2, 3)
+    assert a.device.id == 1 and cp.cuda.runtime.getDevice() == 0
+    views = (a[0], a[0, 1], a.T, a.reshape(3, 2), a.transpose(), a[None, ..., 1:],
+             cp.expand_dims(a, 0), cp.broadcast_to(a, (2, 2, 3)),
+             cp.lib.stride_tricks.as_strided(a, (3,), (4,)))
+    assert [v.device.id for v in views] == [1] * len(views)     # no kernel: still GPU 1
+    kernels = (lambda: a + 1, lambda: a.sum(), lambda: numpy.exp(a), lambda: -a[0],
+               lambda: a.astype(cp.float64), lambda: a[cp.asarray([0])],
+               lambda: a.__setitem__(0, 1.0), lambda: cp.concatenate([a, a]),
+               lambda: a.fill(0), lambda: a.argmax(), lambda: cp.cupyx.scatter_add(
+                   a, (0, 0), 1.0))
+    for kernel in kernels:
+        with pytest.raises(ValueError, match=r"resides \(1\) is different from the current "
+                           r"device \(0\)\. Peer access is unavailable"):
+            kernel()
+    # allocations land on the current GPU; copies come over from GPU 1
+    made = (cp.zeros_like(a), cp.empty_like(a), a.copy(), cp.copy(a), cp.asarray(a),
+            cp.array(a, dtype=cp.float64), cp.zeros(3))
+    assert [m.device.id for m in made] == [0] * len(made)
+    assert cp.asarray(a).tolist() == a.get().tolist() == [[0, 1, 2], [3, 4, 5]]
+    with pytest.raises(NotImplementedError, match="non-contiguous"):
+        cp.asarray(a[:, ::2])           # copied between GPUs only when contiguous
+    with cp.cuda.Device(1):
+        assert (a + 1).device.id == 1 and a.sum().item() == 15.0
+    # between GPUs with peer access, CuPy runs the kernel on the current GPU and warns
+    monkeypatch.setattr(cp, "peer_access", True)
+    with pytest.warns(cp._util.PerformanceWarning, match="Peer access has been activated"):
+        b = a + 1
+    assert b.device.id == 0 and b.tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
 PLAYS = [     # CuPy 14 with one GPU (with the CPU op table), and CuPy 13 with two GPUs
     ({}, "cuda or test_ops", 500),
     ({"MICROGRADND_FAKE_CUPY_VERSION": "13.6.0", "MICROGRADND_FAKE_CUPY_DEVICES": "2"},

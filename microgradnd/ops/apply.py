@@ -159,15 +159,17 @@ def operand_data(x, like):
     return as_constant(x, like).data
 
 
-# ---- errors, built only on failure ----
+# ---- operands that are not NumPy arrays ----
 
 
-def _refuse_other_gpu(e: ValueError) -> None:
-    """CuPy's refusal to compute on a GPU that is not its current one, as a DeviceError."""
-    if "current device" in str(e):
-        raise DeviceError(f"{e}. CuPy runs every operation on its current GPU: make the "
-                          "tensors' GPU current first, e.g. mg.set_default_device('cuda:1') "
-                          "or `with cupy.cuda.Device(1):`") from None
+def _binary_forward(op, ad, bd, a_is_tensor: bool, b_is_tensor: bool):
+    """binary()'s forward for a GPU array (or one labelled cpu(i)): devices checked, CuPy 13's
+    scalar promotion undone, run on the tensor operand's device (backend.on_its_device)."""
+    if a_is_tensor and b_is_tensor:
+        core.check_same_device(ad, bd, op.name)
+    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
+        ad, bd = backend.weak_scalars(ad, bd)
+    return backend.on_its_device(op.forward, ad if a_is_tensor else bd, ad, bd)
 
 
 # ---- applying an op ----
@@ -177,10 +179,10 @@ _ONE_INPUT = (True,)    # every unary node's requires_grad: one shared tuple, no
 
 def unary(op, x, *args):
     """Run a one-input op; record it when recording and x requires a gradient."""
-    try:
-        out = core._wrap(op.forward(x.data, *args))
+    try:    # a NumPy array (an exact type test) here; any other on its own device
+        out = core._wrap(op.forward(x.data, *args) if type(x.data) is _ndarray
+                         else backend.on_its_device(op.forward, x.data, x.data, *args))
     except ValueError as e:
-        _refuse_other_gpu(e)
         raise shape_error(f"{op.name} of a tensor of shape {x.shape}: {e}", e) from None
     # requires_grad(x), inlined: this runs once per op
     if state.recording and (x._req is not None or (
@@ -208,15 +210,13 @@ def binary(op, a, b):
         tb = Tensor if isinstance(b, Tensor) else type(b)
     ad = a.data if ta is Tensor else a
     bd = b.data if tb is Tensor else b
-    if ta is Tensor and tb is Tensor:
-        if type(ad) is not type(bd) or type(ad) is not _ndarray:   # not two NumPy arrays
-            core.check_same_device(ad, bd, op.name)
-    elif backend.legacy_scalars:        # CuPy 13 promotes a Python scalar by its value
-        ad, bd = backend.weak_scalars(ad, bd)
-    try:
-        out = core._wrap(op.forward(ad, bd))
+    try:    # NumPy arrays and Python scalars (exact type tests) here; others: _binary_forward
+        if (ta is not Tensor or type(ad) is _ndarray) and (
+                tb is not Tensor or type(bd) is _ndarray):
+            out = core._wrap(op.forward(ad, bd))
+        else:
+            out = core._wrap(_binary_forward(op, ad, bd, ta is Tensor, tb is Tensor))
     except ValueError as e:
-        _refuse_other_gpu(e)
         raise op.shape_error(ad, bd, e) from None
     if state.recording:
         # record_node() and requires_grad() inlined for two inputs: the hottest lines of training

@@ -10,7 +10,7 @@ import operator
 
 import numpy
 
-from .. import core
+from .. import backend, core
 from .apply import Op, binary, unary
 from .conversion import cast
 from .elementwise import log, where
@@ -176,7 +176,7 @@ class Power(Op):
             return (g * b) * a ** (b - 1), None     # g * b first: g rarely has a tangent
         ga = gb = None
         # a == 0 with b < 1 (sqrt-like) or a < 0: inf and nan as PyTorch, without warnings
-        with numpy.errstate(divide="ignore", invalid="ignore"):
+        with numpy.errstate(divide="ignore", invalid="ignore"), backend.on_device_of(g.data):
             if need_a:
                 if isinstance(b, core.Tensor):
                     ga = where(b.data == 0, 0.0, g * (b * a ** (b - 1)))

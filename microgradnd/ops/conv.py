@@ -241,9 +241,10 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad: bool =
     if count_include_pad or not any(win.pad):
         out = total / (win.kernel[0] * win.kernel[1])
     else:                                           # a constant count per window position
-        ones = x.xp.ones((1, 1) + x.shape[2:], dtype=x.dtype)
-        counts = Unfold.forward(ones, win._replace(shape=ones.shape), 0.0)
-        out = total / core._wrap(counts.sum(axis=(1, 2)))
+        with backend.on_device_of(x.data):
+            ones = x.xp.ones((1, 1) + x.shape[2:], dtype=x.dtype)
+            counts = Unfold.forward(ones, win._replace(shape=ones.shape), 0.0).sum(axis=(1, 2))
+        out = total / core._wrap(counts)
     return transpose(out, (3, 0, 1, 2))
 
 
@@ -257,7 +258,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
     win = _pool_window(x, kernel_size, stride, padding, dilation, "max_pool2d")
     cols = _pool_columns(x, win, fill)
     xp = x.xp
-    first = cols.data.argmax(axis=1)                # the winner's tap, ties to the first
-    taps = xp.arange(cols.shape[1]).reshape(1, -1, 1, 1, 1)
-    chosen = taps == first[:, None]
+    with backend.on_device_of(cols.data):
+        first = cols.data.argmax(axis=1)            # the winner's tap, ties to the first
+        taps = xp.arange(cols.shape[1]).reshape(1, -1, 1, 1, 1)
+        chosen = taps == first[:, None]
     return transpose(sum(where(chosen, cols, 0), 1), (3, 0, 1, 2))

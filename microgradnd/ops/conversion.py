@@ -61,7 +61,8 @@ def cast(x, dtype):
     if x.data.dtype == dtype:
         return x
     if numpy.dtype(dtype).kind not in "fc":     # integers, booleans: no gradient, a constant
-        return core._cut(core._wrap(x.data.astype(dtype)), f"a cast to {numpy.dtype(dtype)}", x)
+        out = backend.on_its_device(x.data.astype, x.data, dtype)
+        return core._cut(core._wrap(out), f"a cast to {numpy.dtype(dtype)}", x)
     return unary(Cast, x, dtype)
 
 

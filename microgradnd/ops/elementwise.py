@@ -15,7 +15,15 @@ from .. import backend, core
 from ..errors import ShapeError
 from ..graph import state
 from . import tangents
-from .apply import Op, as_constant, binary, operand_data, record_node, requires_grad, unary
+from .apply import (
+    Op,
+    as_constant,
+    binary,
+    operand_data,
+    record_node,
+    requires_grad,
+    unary,
+)
 from .tangents import tangent_sum, through_backward
 
 __all__ = [  # what ops/__init__.py gathers
@@ -142,7 +150,7 @@ def sqrt(x):
 def _zeros_like(g):
     """The gradient of a piecewise-constant op: zeros (a constant) shaped as g, not None,
     which is kept for an input that wants no gradient at all."""
-    return core._wrap(backend.xp_of(g.data).zeros_like(g.data))
+    return core._wrap(backend.zeros_like(g.data))
 
 
 class Sign(Op):
@@ -548,7 +556,7 @@ class LogAddExp(Op):
 def _where_not_answer(x, out):
     """x - out, and 0 where x equals out (so +inf - +inf gives the slope 1, as PyTorch)."""
     xd = x.data if isinstance(x, core.Tensor) else x
-    with numpy.errstate(invalid="ignore"):
+    with numpy.errstate(invalid="ignore"), backend.on_device_of(out.data):   # out's GPU
         return where(xd == out.data, 0.0, x - out)
 
 
@@ -573,16 +581,15 @@ def _split_by_winner(node, g, beats):
     ad, bd = (x.data if isinstance(x, core.Tensor) else x for x in (a, b))
     need_a, need_b = node.requires_grad
     dtype = g.data.dtype
-    tie = ad == bd
-    # On the host, ties are looked for once and usually absent (the MLP's relu); on a GPU
-    # that look would wait for the device, so the ½ is always subtracted there.
-    half = tie * dtype.type(0.5) if not isinstance(tie, _HOST) or tie.any() else None
-    ga = gb = None
-    if need_a:
-        ga = g * core._wrap(_unbeaten(beats(bd, ad), dtype, half))
-    if need_b:
-        gb = g * core._wrap(_unbeaten(beats(ad, bd), dtype, half))
-    return ga, gb
+    with backend.on_device_of(g.data):      # array code: on g's GPU, whichever is current
+        tie = ad == bd
+        # On the host, ties are looked for once and usually absent (the MLP's relu); on a
+        # GPU that look would wait for the device, so the ½ is always subtracted there.
+        half = tie * dtype.type(0.5) if not isinstance(tie, _HOST) or tie.any() else None
+        share_a = _unbeaten(beats(bd, ad), dtype, half) if need_a else None
+        share_b = _unbeaten(beats(ad, bd), dtype, half) if need_b else None
+    return (None if share_a is None else g * core._wrap(share_a),
+            None if share_b is None else g * core._wrap(share_b))
 
 
 _HOST = (numpy.ndarray, numpy.generic)
@@ -672,21 +679,17 @@ class Clip(Op):
         xd, lod, hid = (v.data if isinstance(v, core.Tensor) else v for v in (x, lo, hi))
         need_x, need_lo, need_hi = node.requires_grad
         xp = backend.xp_of(xd)
-        no = xp.zeros((), bool)     # an absent bound is never the answer
-        below = no if lo is None else xp.asarray(xd < lod)
-        above = no if hi is None else xp.asarray(xd > hid)
-        inside = ~(below | above) & (xd == xd)      # NaN is inside no bounds (gradient 0)
-        if lo is not None and hi is not None:
-            below = below & xp.asarray(lod < hid)
-            above = above | xp.asarray(lod > hid)
-        gx = glo = ghi = None
-        if need_x:
-            gx = g * _constant(inside, g)
-        if need_lo:
-            glo = g * _constant(below, g)
-        if need_hi:
-            ghi = g * _constant(above, g)
-        return gx, glo, ghi
+        with backend.on_device_of(xd):      # array code: on x's GPU, whichever is current
+            no = xp.zeros((), bool)     # an absent bound is never the answer
+            below = no if lo is None else xp.asarray(xd < lod)
+            above = no if hi is None else xp.asarray(xd > hid)
+            inside = ~(below | above) & (xd == xd)      # NaN is inside no bounds (gradient 0)
+            if lo is not None and hi is not None:
+                below = below & xp.asarray(lod < hid)
+                above = above | xp.asarray(lod > hid)
+            slopes = [_constant(mask, g) if need else None
+                      for mask, need in ((inside, need_x), (below, need_lo), (above, need_hi))]
+        return tuple(None if slope is None else g * slope for slope in slopes)
 
     @staticmethod
     def jvp(inputs, args, out, t):
@@ -706,7 +709,7 @@ def clip(x, lo=None, hi=None):
             core.check_same_device(x.data, b.data, "clip")
     bounds = (b.data if isinstance(b, core.Tensor) else b for b in (lo, hi))
     try:
-        out = core._wrap(Clip.forward(x.data, *bounds))
+        out = core._wrap(backend.on_its_device(Clip.forward, x.data, x.data, *bounds))
     except ValueError as e:
         raise ShapeError(f"clip: a tensor of shape {x.shape} and bounds of shapes "
                          f"{_shape_of(lo)} and {_shape_of(hi)} do not broadcast ({e})") \
@@ -754,7 +757,7 @@ def where(cond, a, b):
         raise TypeError("where() needs a Tensor for a or b")
     ad, bd = operand_data(a, like), operand_data(b, like)
     try:
-        out = core._wrap(Where.forward(ad, bd, cond))
+        out = core._wrap(backend.on_its_device(Where.forward, like.data, ad, bd, cond))
     except ValueError as e:
         raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
                          f"b {numpy.shape(bd)} do not broadcast ({e})") from None

@@ -12,7 +12,7 @@ import operator
 import numpy
 
 from .. import backend, core
-from ..errors import GraphError, ShapeError
+from ..errors import DeviceError, GraphError, ShapeError
 from ..graph import state
 from . import tangents
 from .apply import Op, as_constant, record_node, requires_grad, unary
@@ -25,28 +25,36 @@ __all__ = [  # what ops/__init__.py gathers
 ]
 
 
-def _index_array(t):
-    """The array of a Tensor used as an index. Float indices with whole values become int64,
-    as MXNet takes them (its np makes `np.array([0, 2])` float32, and the book indexes with
-    it); a fractional one is refused rather than truncated without a word."""
+def _index_array(t, like):
+    """The array of a Tensor used as an index into `like`. Float indices with whole values
+    become int64, as MXNet takes them (its np makes `np.array([0, 2])` float32, and the book
+    indexes with it); a fractional one is refused rather than truncated without a word. An
+    index on a GPU must be on like's (one on the CPU may index any tensor, as in PyTorch)."""
     data = t.data
+    if type(data) is not numpy.ndarray and backend.is_cupy_array(data) and (
+            like is None or backend.device_of(data) != like.device):
+        where = "" if like is None else f" for a tensor on {like.device}"
+        raise DeviceError(f"an index on {t.device}{where}: move the index to the indexed "
+                          f"tensor's device first (or keep it on the CPU)")
     if data.dtype.kind != "f":
         return data
-    whole = data.astype(numpy.int64)
-    if not bool((whole == data).all()):
+    with backend.on_device_of(data):
+        whole = data.astype(numpy.int64)
+        exact = bool((whole == data).all())
+    if not exact:
         raise IndexError(f"a float index must hold whole numbers to select elements; got "
                          f"{t.tolist()!r}: round it (or cast it to an int dtype) first")
     return whole
 
 
-def index_data(index):
-    """An index with any Tensors in it replaced by their arrays."""
+def index_data(index, like=None):
+    """An index into the tensor `like` with any Tensors in it replaced by their arrays."""
     if isinstance(index, core.Tensor):
-        return _index_array(index)
+        return _index_array(index, like)
     if isinstance(index, tuple):
-        return tuple(_index_array(i) if isinstance(i, core.Tensor) else i for i in index)
+        return tuple(_index_array(i, like) if isinstance(i, core.Tensor) else i for i in index)
     if isinstance(index, list) and any(isinstance(i, core.Tensor) for i in index):
-        return [_index_array(i) if isinstance(i, core.Tensor) else i for i in index]
+        return [_index_array(i, like) if isinstance(i, core.Tensor) else i for i in index]
     return index
 
 
@@ -107,7 +115,7 @@ class GetItem(Op):
 
 def getitem(x, index):
     """x[index] for basic slices and integer (or boolean) arrays."""
-    index = index_data(index)
+    index = index_data(index, x)
     try:
         return view_of(x, unary(GetItem, x, index))
     except IndexError as e:
@@ -137,8 +145,9 @@ class SetItem(Op):
         index = node.args[0]
         gx = gv = None
         if node.requires_grad[0]:           # overwritten elements no longer depend on x
-            keep = backend.xp_of(g.data).ones(g.data.shape, bool)
-            keep[index] = False
+            with backend.on_device_of(g.data):
+                keep = backend.xp_of(g.data).ones(g.data.shape, bool)
+                keep[index] = False
             gx = where(keep, g, 0.0)
         if node.requires_grad[1]:
             gv = getitem(g, index)
@@ -149,7 +158,7 @@ class SetItem(Op):
         """x's tangent with its tangent at `index` replaced by value's."""
         tx, tv = t
         if tx is None:
-            tx = core._wrap(backend.xp_of(out.data).zeros_like(out.data))
+            tx = core._wrap(backend.zeros_like(out.data))
         return setitem(tx, args[0], 0.0 if tv is None else tv)
 
     @staticmethod
@@ -178,13 +187,13 @@ def before_replacements(x, node):
 
 def setitem(x, index, value):
     """A copy of x with x[index] = value; recorded when x or value needs a gradient."""
-    index = index_data(index)
+    index = index_data(index, x)
     if not isinstance(value, (core.Tensor, int, float)):
         value = as_constant(value, x)
     if isinstance(value, core.Tensor):
         core.check_same_device(x.data, value.data, "setitem")
-    out = core._wrap(SetItem.forward(x.data, value.data if isinstance(value, core.Tensor)
-                                     else value, index))
+    vd = value.data if isinstance(value, core.Tensor) else value
+    out = core._wrap(backend.on_its_device(SetItem.forward, x.data, x.data, vd, index))
     if state.recording and (requires_grad(x) or requires_grad(value)):
         record_node(SetItem, out, (x, value), (index, x))
     if state.levels:
@@ -225,8 +234,7 @@ class Concatenate(Op):
 
     @staticmethod
     def jvp(inputs, args, out, t):
-        zeros = backend.xp_of(out.data).zeros_like
-        return concatenate([core._wrap(zeros(x.data)) if tx is None else tx
+        return concatenate([core._wrap(backend.zeros_like(x.data)) if tx is None else tx
                             for x, tx in zip(inputs, t)], args[0])
 
 
@@ -245,7 +253,8 @@ def concatenate(xs, axis=0):
         raise ShapeError("concatenate: zero-dimensional tensors cannot be concatenated")
     axis = axis_index(axis, like.data.ndim, "concatenate")
     try:
-        out = core._wrap(Concatenate.forward(*(x.data for x in xs), axis))
+        out = core._wrap(backend.on_its_device(Concatenate.forward, like.data,
+                                       *(x.data for x in xs), axis))
     except ValueError as e:
         raise ShapeError(f"concatenate along axis {axis}: shapes "
                          f"{', '.join(str(x.shape) for x in xs)} do not fit ({e})") from None
@@ -300,9 +309,10 @@ def sort(x, axis=-1):
     ndim = x.data.ndim
     axis = axis_index(axis, ndim, "sort")
     xp = backend.xp_of(x.data)
-    order = xp.argsort(x.data, axis=axis, kind="stable")
-    # an open grid over the other axes, so that order picks along `axis` only
-    grid = tuple(order if i == axis else
-                 xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1))
-                 for i, n in enumerate(x.data.shape))
+    with backend.on_device_of(x.data):
+        order = xp.argsort(x.data, axis=axis, kind="stable")
+        # an open grid over the other axes, so that order picks along `axis` only
+        grid = tuple(order if i == axis else
+                     xp.arange(n).reshape((1,) * i + (n,) + (1,) * (ndim - i - 1))
+                     for i, n in enumerate(x.data.shape))
     return getitem(x, grid)

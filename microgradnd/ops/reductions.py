@@ -67,9 +67,10 @@ def sum(x, axis=None, keepdims: bool = False):  # noqa: A001 - mirrors numpy.sum
 def _share_of_extremes(xd, axis, best):
     """1/k at each of the k elements equal to best(x) over `axis`, 0 elsewhere (an array)."""
     # counted in float32 at least: 70,000 float16 ties would count to inf (tinygrad #12296)
-    mask = (xd == best(xd, axis=axis, keepdims=True)).astype(    # out is not kept: recomputed
-        numpy.float32 if xd.dtype == numpy.float16 else xd.dtype)
-    return (mask / backend.reduce_sum(mask, axis, True)).astype(xd.dtype, copy=False)
+    with backend.on_device_of(xd):      # a backward rule: on x's GPU, whichever is current
+        mask = (xd == best(xd, axis=axis, keepdims=True)).astype(  # out is not kept: recomputed
+            numpy.float32 if xd.dtype == numpy.float16 else xd.dtype)
+        return (mask / backend.reduce_sum(mask, axis, True)).astype(xd.dtype, copy=False)
 
 
 class Max(Op):
@@ -217,12 +218,14 @@ class SafeSqrt(Op):
 
     @staticmethod
     def backward(node, out, g):
-        zero = out.data == 0
+        with backend.on_device_of(out.data):    # out's GPU, which need not be current
+            zero = out.data == 0
         return (where(zero, 0.0, g * 0.5 / where(zero, 1.0, out)),)
 
     @staticmethod
     def jvp(inputs, args, out, t):
-        zero = out.data == 0
+        with backend.on_device_of(out.data):
+            zero = out.data == 0
         return where(zero, 0.0, t[0] * 0.5 / where(zero, 1.0, out))
 
 
@@ -293,14 +296,14 @@ def argmin(x, axis=None, keepdims: bool = False):
 
 
 def _arg(x, axis, keepdims, name):
-    xp = backend.xp_of(x.data)
     try:
-        out = getattr(xp, name)(x.data, axis=axis)
+        out = backend.on_its_device(getattr(backend.xp_of(x.data), name), x.data, x.data, axis)
     except ValueError as e:     # an empty tensor has no largest element, or a bad axis
         raise shape_error(f"{name} of a tensor of shape {x.shape}: {e}", e) from None
     if keepdims:
         out = out.reshape(_keep_shape(x.data.shape, axis))
-    return out.astype(numpy.int64, copy=False)
+    with backend.on_device_of(out):
+        return out.astype(numpy.int64, copy=False)
 
 
 # ---- products: pairs multiplied level by level (no op of its own) ----

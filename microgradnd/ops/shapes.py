@@ -113,7 +113,7 @@ def squeeze(x, axis=None):
 def flatten(x):
     """The values as a 1-D tensor; a copy, as NumPy's and MXNet's flatten."""
     out = unary(Reshape, x, (-1,))
-    out.data = out.data.copy()      # a view would let writes to the result change x
+    out.data = backend.copy(out.data)   # a view would let writes to the result change x
     return out
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .. import core
+from .. import backend, core
 from ..errors import GraphError
 from ..graph import state
 
@@ -133,7 +133,8 @@ def resolve(x, level: int) -> None:
             ts = [_entry(z, level) for z in inputs]
             t = None
             if any(t is not None for t in ts):
-                t = d.node.op.jvp(inputs, d.node.args, y, ts)
+                with backend.on_device_of(y.data):     # y's GPU, which need not be current
+                    t = d.node.op.jvp(inputs, d.node.args, y, ts)
             if t is None:
                 del y._tan[level]               # zero
             else:
@@ -174,7 +175,8 @@ def push(op, out, inputs, args) -> None:
             return
         state.levels = levels[:i]
         try:
-            t = op.jvp(inputs, args, out, tangents)
+            with backend.on_device_of(out.data):    # out's GPU, which need not be current
+                t = op.jvp(inputs, args, out, tangents)
         finally:
             state.levels = levels
         if t is not None:

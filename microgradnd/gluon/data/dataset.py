@@ -1,6 +1,8 @@
 """Datasets: indexable collections of examples, and the transforms applied to them."""
 from __future__ import annotations
 
+import operator
+
 import numpy
 
 from ... import backend
@@ -103,9 +105,12 @@ class ArrayDataset(Dataset):
         return len(self._arrays[0])
 
     def __getitem__(self, idx):
-        items = tuple(_wrap(a[idx]) for a in self._arrays)
+        # each array read on its own GPU, which need not be CuPy's current one
+        items = tuple(_wrap(backend.on_its_device(operator.getitem, a, a, idx))
+                      for a in self._arrays)
         return items[0] if len(items) == 1 else items
 
     def _batch(self, indices) -> list:
-        return [a[backend.to_device(numpy.asarray(indices), backend.device_of(a))]
+        return [backend.on_its_device(operator.getitem, a, a, backend.to_device(
+                    numpy.asarray(indices), backend.device_of(a)))
                 if not isinstance(a, numpy.ndarray) else a[indices] for a in self._arrays]
