@@ -404,13 +404,14 @@ def reduce_sum(x, axis=None, keepdims: bool = False):
 
 
 def power(a, b):
-    """a ** b, with x ** 3 and x ** 4 of a NumPy float array as multiplications.
+    """a ** b, with x ** 3 and x ** 4 of a NumPy float array as multiplications (the forward
+    of ops.PowerByProducts, which Tensor.__pow__ picks for those two exponents).
 
     NumPy calls C's pow() per element for every exponent but 2 and 0.5: x ** 4 of 200
     floats takes 13 µs, two multiplications 1.5 µs (W5's Σx⁴/4 and its derivatives). The
     products differ from pow() by at most an ulp or two, as PyTorch's own x ** 3 does.
     """
-    if type(b) is int and (b == 3 or b == 4) and type(a) is _ndarray and a.dtype.kind == "f":
+    if type(a) is _ndarray and a.dtype.kind == "f" and (b == 3 or b == 4):
         out = a * a
         out *= out if b == 4 else a
         return out

@@ -213,8 +213,9 @@ class Tensor:
     def __rtruediv__(self, other):
         return ops.binary(ops.Div, other, self)
 
-    def __pow__(self, other):
-        return ops.binary(ops.Power, self, other)
+    def __pow__(self, other):    # x ** 3 and x ** 4 by products: ops.PowerByProducts
+        op = ops.PowerByProducts if type(other) is int and 2 < other < 5 else ops.Power
+        return ops.binary(op, self, other)
 
     def __rpow__(self, other):
         return ops.binary(ops.Power, other, self)

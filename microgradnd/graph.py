@@ -72,8 +72,6 @@ class Node:
 class Tape:
     """The nodes recorded inside one `record()` block, in execution order."""
 
-    levels = 0      # how many forward levels were open when its block began (ops/tangents.py)
-
     def __init__(self):
         self.nodes: list[Node] = [] if state.anomaly is None else state.anomaly([])
 
@@ -111,7 +109,6 @@ class record:
     def __enter__(self) -> Tape:
         self._saved = (state.recording, state.tape, state.training)
         state.recording, state.tape, state.training = True, self.tape, self.train_mode
-        self.tape.levels = len(state.levels)
         return self.tape
 
     def __exit__(self, *exc):

@@ -113,7 +113,8 @@ OPS = [
         "away_from_zero"),
     Row("div_scalar", lambda a: a / 4, lambda a: a / 4, [((2, 3),)]),
     Row("square", lambda a: a ** 2, lambda a: a ** 2, [((2, 3),), ((),)]),
-    Row("cube", lambda a: a ** 3, lambda a: a ** 3, [((2, 3),)]),
+    Row("cube", lambda a: a ** 3, lambda a: a ** 3, [((2, 3),), ((),)]),
+    Row("pow_four", lambda a: a ** 4, lambda a: a ** 4, [((2, 3),), ((),)]),   # by products
     Row("pow_half", lambda a: a ** 0.5, lambda a: a ** 0.5, [((4,),)], "positive"),
     Row("pow_neg", lambda a: a ** -1.5, lambda a: a ** -1.5, [((4,),)], "positive"),
     Row("pow_zero", lambda a: a ** 0, lambda a: a ** 0, [((4,),)]),

@@ -115,6 +115,7 @@ class dual_level:
         global open_levels
         self.tag, self._saved = next(_tags), state.levels
         state.levels = self._saved + (self.tag,)
+        tangents.tape_at_open[self.tag] = state.tape
         with _lock:
             open_levels += 1
         return self.tag
@@ -122,6 +123,7 @@ class dual_level:
     def __exit__(self, *exc):
         global open_levels
         state.levels = self._saved
+        del tangents.tape_at_open[self.tag]
         with _lock:
             open_levels -= 1
         return False

@@ -68,6 +68,10 @@ def fit(t, like):
 
 # ---- tangents computed only when read ----
 
+# level tag -> the tape that was recording when the level opened (dual_level keeps it): a
+# different tape now means a record() began inside the level, on a tape of its own
+tape_at_open = {}
+
 
 class Deferred:
     """A tangent not computed yet: the recorded op that will compute it when it is read.
@@ -156,8 +160,8 @@ def push(op, out, inputs, args) -> None:
     out._tan = None
     Tensor, levels = core.Tensor, state.levels
     # recorded on a tape that began inside the only open level: wait (see Deferred)
-    defer = len(levels) == 1 and out._node is not None and state.tape is not None \
-        and state.tape.levels
+    defer = len(levels) == 1 and out._node is not None \
+        and state.tape is not tape_at_open[levels[0]]
     for i, level in enumerate(levels):
         tangents, moving = [], False
         for x in inputs:
