@@ -141,25 +141,20 @@ def _check_peer(x):
 def _unwrap(x):
     """The NumPy buffer of a fake array a kernel uses (checked by _check_peer); a
     numpy.ndarray is refused, as CuPy refuses it."""
+    return _raw(x, kernel=True)
+
+
+def _raw(x, kernel: bool = False):
+    """The NumPy buffers of fake arrays (in lists and tuples too), unchecked unless a kernel
+    reads them: views and what reads only an array's shape and dtype need no check."""
     if isinstance(x, ndarray):
-        _check_peer(x)
+        if kernel:
+            _check_peer(x)
         return x._a
     if isinstance(x, numpy.ndarray):
         raise TypeError(f"Unsupported type {type(x)}")
     if isinstance(x, (list, tuple)):
-        return type(x)(_unwrap(v) for v in x)
-    return x
-
-
-def _raw(x):
-    """The NumPy buffers of fake arrays (in lists and tuples too), unchecked: for views and
-    for what reads only an array's shape and dtype."""
-    if isinstance(x, ndarray):
-        return x._a
-    if isinstance(x, numpy.ndarray):
-        raise TypeError(f"Unsupported type {type(x)}")
-    if isinstance(x, (list, tuple)):
-        return type(x)(_raw(v) for v in x)
+        return type(x)(_raw(v, kernel) for v in x)
     return x
 
 
