@@ -159,24 +159,26 @@ def push(op, out, inputs, args) -> None:
     """
     out._tan = None
     Tensor, levels = core.Tensor, state.levels
-    # recorded on a tape that began inside the only open level: wait (see Deferred)
-    defer = len(levels) == 1 and out._node is not None \
-        and state.tape is not tape_at_open[levels[0]]
+    if len(levels) == 1 and out._node is not None and state.tape is not tape_at_open[levels[0]]:
+        level = levels[0]       # recorded on a tape that began inside the only level: wait
+        for x in inputs:
+            tans = getattr(x, "_tan", None) if isinstance(x, Tensor) else None
+            if tans and tans.get(level) is not None:
+                out._tan = {level: Deferred(out._node, inputs)}     # see Deferred
+                return
+        return
     for i, level in enumerate(levels):
         tangents, moving = [], False
         for x in inputs:
             tans = getattr(x, "_tan", None) if isinstance(x, Tensor) else None
             t = tans.get(level) if tans else None
             if t is not None:
-                if type(t) is Deferred and not defer:
+                if type(t) is Deferred:
                     t = get_tangent(x, level)       # a rule reads it now: compute it
                 moving = moving or t is not None
             tangents.append(t)
         if not moving:
             continue            # nothing moves at this level (a Python scalar, a constant)
-        if defer:
-            out._tan = {level: Deferred(out._node, inputs)}
-            return
         state.levels = levels[:i]
         try:
             with backend.on_device_of(out.data):    # out's GPU, which need not be current
