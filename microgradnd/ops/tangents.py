@@ -137,8 +137,7 @@ def resolve(x, level: int) -> None:
             ts = [_entry(z, level) for z in inputs]
             t = None
             if any(t is not None for t in ts):
-                with backend.on_device_of(y.data):     # y's GPU, which need not be current
-                    t = d.node.op.jvp(inputs, d.node.args, y, ts)
+                t = backend.on_its_device(d.node.op.jvp, y.data, inputs, d.node.args, y, ts)
             if t is None:
                 del y._tan[level]               # zero
             else:
@@ -181,8 +180,8 @@ def push(op, out, inputs, args) -> None:
             continue            # nothing moves at this level (a Python scalar, a constant)
         state.levels = levels[:i]
         try:
-            with backend.on_device_of(out.data):    # out's GPU, which need not be current
-                t = op.jvp(inputs, args, out, tangents)
+            # on out's GPU, which need not be current (a NumPy array: the plain call)
+            t = backend.on_its_device(op.jvp, out.data, inputs, args, out, tangents)
         finally:
             state.levels = levels
         if t is not None:
