@@ -150,6 +150,41 @@ def test_a_model_trains_on_gpu_1_while_gpu_0_is_current(gpus):
         numpy.testing.assert_allclose(p.grad.numpy(), w.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@needs_two_gpus
+def test_checkpoint_ledger_stepper_and_hvp_on_gpu_1(gpus):
+    """The tools around backward: a checkpointed block recomputed on GPU 1, the tape's
+    ledger, a step-by-step backward, and an HVP whose deferred tangents run on GPU 1."""
+    rng = numpy.random.default_rng(5)
+    xs, ws = rng.normal(size=(4, 3)), rng.normal(size=(3, 3))
+
+    def block(x, w):
+        return (x @ w).tanh()
+
+    grads = {}
+    for device, checked in (("cpu", False), ("cuda:1", False), ("cuda:1", True)):
+        x, w = _on(device, [xs, ws])
+        with autograd.record() as tape:
+            h = mg.checkpoint(block, x, w) if checked else block(x, w)
+            loss = (h ** 2).sum()
+        if device != "cpu" and not checked:
+            ledger = autograd.saved_tensors(tape)
+            assert len(ledger) and ledger.total_bytes > 0 and "matmul" in str(ledger)
+            steps = autograd.step_backward(loss)
+            assert [f.op for f in steps] == ["sum", "pow", "tanh", "matmul"]
+        else:
+            loss.backward()
+        grads[device, checked] = (x.grad, w.grad)
+    for key in (("cuda:1", False), ("cuda:1", True)):
+        for got, want in zip(grads[key], grads["cpu", False]):
+            _close(got, want.numpy())
+    A = mg.tensor(ws + ws.T, device="cuda:1")
+    x, v = _on("cuda:1", [xs[0], xs[1]], grad=False)
+    f = lambda y: 0.5 * (y @ (A @ y)) + (y ** 4).sum() / 4     # noqa: E731
+    want = (ws + ws.T) @ xs[1] + 3 * xs[0] ** 2 * xs[1]
+    _close(mg.hvp(f, x, v), want)
+    _close(mg.hvp(f, x, v, mode="reverse"), want)
+
+
 # ---- gradients: seeds, storing, accumulating, zeros for unused variables ----
 
 
