@@ -17,7 +17,7 @@ from .debugging import AnomalyError, allow_nonfinite, detect_anomaly, explain_gr
 from .errors import DeviceError, GraphError, ShapeError
 from .graph import Step, Tape, is_recording, pause, record, state
 from .ops.conversion import cast  # a dtype change, as an op
-from .ops.indexing import before_replacements  # t as an op recorded it, before `t[i] = v`
+from .ops.indexing import inputs_as_recorded  # a node's inputs as recorded, before `t[i] = v`
 from .ops.shapes import sum_to  # sums a gradient back down to a shape (undoes broadcasting)
 from .ops.tangents import carry  # a gradient copied outside the ops keeps its tangents
 from .stepper import step_backward
@@ -51,24 +51,13 @@ def _check_versions(node, out):
     Updates can chain (t[0] = 5; t[1] = 6): before_replacements walks back, always to an
     older node, to the first tensor whose node is not newer than this one, or to a leaf.
     """
-    inputs = list(node.inputs)
-    for i, (x, v) in enumerate(zip(node.inputs, node.versions)):
-        if v is None or x._vc[0] == v:
-            continue
-        x = before_replacements(x, node)
-        if node.op.reads_inputs and x._vc[0] != v:
-            raise GraphError(
-                f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
-                f"'{node.name}' recorded it (version {v} -> {x._vc[0]}); its gradient would "
-                "be wrong. Compute a new tensor instead of updating this one in place, or "
-                "update it only after backward")
-        inputs[i] = x
+    inputs = inputs_as_recorded(node, node.inputs, "its gradient")
     if node.op.saves_output and out._vc[0] != 0:
         raise GraphError(
             f"the output (shape {out.shape}) of '{node.name}' was modified in place (directly "
             "or through a tensor sharing its memory: a view, detach()), but its backward needs "
             "the original value: compute a new tensor instead, or modify it after backward")
-    return tuple(inputs)
+    return inputs
 
 
 def _walk(heads, seeds, retain_graph, create_graph, wanted=None):

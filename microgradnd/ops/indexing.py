@@ -21,7 +21,8 @@ from .shapes import axis_index, expand_dims, reshape, view_of
 
 __all__ = [  # what ops/__init__.py gathers
     "Concatenate", "GetItem", "IndexAddToZeros", "SetItem", "before_replacements", "concatenate",
-    "getitem", "index_add_to_zeros", "index_data", "setitem", "sort", "split", "stack",
+    "getitem", "index_add_to_zeros", "index_data", "inputs_as_recorded", "setitem", "sort",
+    "split", "stack",
 ]
 
 
@@ -183,6 +184,24 @@ def before_replacements(x, node):
                 "round in a cycle. Compute a new tensor instead of updating this one in place")
         x = earlier
     return x
+
+
+def inputs_as_recorded(node, inputs, wants: str) -> tuple:
+    """`inputs` (node's) as its op saw them: an input rebound since by a recorded `t[i] = v`
+    is followed back (before_replacements); one whose values changed in place is refused when
+    the op reads them, since what `wants` them (its gradient, its tangent) would be wrong."""
+    for i, (x, v) in enumerate(zip(inputs, node.versions)):
+        if v is None or x._vc[0] == v:
+            continue
+        x = before_replacements(x, node)
+        if node.op.reads_inputs and x._vc[0] != v:
+            raise GraphError(
+                f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
+                f"'{node.name}' recorded it (version {v} -> {x._vc[0]}); {wants} would be "
+                "wrong. Compute a new tensor instead of updating this one in place, or update "
+                "it only after backward")
+        inputs = inputs[:i] + (x,) + inputs[i + 1:]
+    return tuple(inputs)
 
 
 def setitem(x, index, value):

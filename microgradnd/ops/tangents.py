@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from .. import backend, core
-from ..errors import GraphError
 from ..graph import state
 
 __all__ = []    # used as tangents.<name>
@@ -18,17 +17,20 @@ __all__ = []    # used as tangents.<name>
 # ---- reading and writing a tensor's tangents ----
 
 
+def _entry(x, level: int):
+    """What x holds at `level`: a tangent, a Deferred one, or None."""
+    tans = getattr(x, "_tan", None)
+    return tans.get(level) if tans else None
+
+
 def get_tangent(x, level: int):
     """x's tangent at `level`, or None, which means zero (always so for a Python scalar).
 
     A deferred tangent (below) is computed now."""
-    tans = getattr(x, "_tan", None)
-    if not tans:
-        return None
-    t = tans.get(level)
+    t = _entry(x, level)
     if type(t) is Deferred:
         resolve(x, level)
-        t = tans.get(level)
+        t = _entry(x, level)
     return t
 
 
@@ -94,27 +96,6 @@ class Deferred:
         return f"<tangent of '{self.node.name}', computed when read>"
 
 
-def _as_recorded(node, inputs):
-    """The inputs as the op saw them: the in-place check of the backward walk, for tangents."""
-    for i, (x, v) in enumerate(zip(inputs, node.versions)):
-        if v is None or x._vc[0] == v:
-            continue
-        x = core.ops.before_replacements(x, node)
-        if node.op.reads_inputs and x._vc[0] != v:
-            raise GraphError(
-                f"input {i} (shape {x.shape}) of '{node.name}' was modified in place after "
-                f"'{node.name}' recorded it, before forward mode computed its tangent: it "
-                "would be wrong. Compute a new tensor instead of updating this one in place")
-        inputs = inputs[:i] + (x,) + inputs[i + 1:]
-    return inputs
-
-
-def _entry(x, level: int):
-    """What x holds at `level`: a tangent, a Deferred one, or None."""
-    tans = getattr(x, "_tan", None)
-    return tans.get(level) if tans else None
-
-
 def resolve(x, level: int) -> None:
     """Compute x's deferred tangent at `level`, and first those it reads (a loop, no recursion:
     a chain of deferred tangents is as long as the forward pass)."""
@@ -133,7 +114,7 @@ def resolve(x, level: int) -> None:
                 stack.extend(waiting)
                 continue
             stack.pop()
-            inputs = _as_recorded(d.node, d.inputs)
+            inputs = core.ops.inputs_as_recorded(d.node, d.inputs, "its tangent")
             ts = [_entry(z, level) for z in inputs]
             t = None
             if any(t is not None for t in ts):
@@ -185,13 +166,7 @@ def push(op, out, inputs, args) -> None:
         finally:
             state.levels = levels
         if t is not None:
-            td, od = t.data, out.data
-            if td.shape != od.shape or (td.dtype is not od.dtype and td.dtype != od.dtype):
-                t = fit(t, out)                     # broadcast or cast: only when needed
-            if out._tan is None:
-                out._tan = {level: t}
-            else:
-                out._tan[level] = t
+            set_tangent(out, level, fit(t, out))
 
 
 # ---- helpers for the rules ----
