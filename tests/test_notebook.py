@@ -9,23 +9,12 @@ from pathlib import Path
 
 import numpy
 import pytest
+from test_stepper import chapter_loss  # the squared loss on docs/internals.md's numbers
 
 import microgradnd as mg
 from microgradnd import autograd, notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def chapter_loss():
-    X = mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    y = mg.tensor([1.0, 0.0, 2.0])
-    w = mg.tensor([[0.5], [-1.0]])
-    b = mg.tensor([0.25])
-    w.attach_grad()
-    b.attach_grad()
-    with autograd.record() as tape:
-        loss = (X.dot(w) + b - y.reshape((3, 1))) ** 2 / 2
-    return tape, loss, X, w, b
 
 
 # ---- the views, called directly ----

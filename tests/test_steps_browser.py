@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import numpy
 import pytest
+from test_stepper import chapter_loss  # the squared loss on docs/internals.md's numbers
 
 import microgradnd as mg
 from microgradnd import autograd
@@ -68,14 +69,7 @@ def _current(dom):
 
 
 def test_chapter_page_steps_through_the_pass(tmp_path):
-    X = mg.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
-    y = mg.tensor([1.0, 0.0, 2.0])
-    w = mg.tensor([[0.5], [-1.0]])
-    b = mg.tensor([0.25])
-    w.attach_grad()
-    b.attach_grad()
-    with autograd.record():
-        loss = (X.dot(w) + b - y.reshape((3, 1))) ** 2 / 2
+    _, loss, X, w, b = chapter_loss()
     steps = autograd.step_backward(loss, names={"X": X, "w": w, "b": b, "loss": loss})
     page = tmp_path / "steps.html"
     steps.save_html(page)
