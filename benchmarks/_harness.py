@@ -26,6 +26,14 @@ def load_torch():
     return torch
 
 
+def torch_sgd(torch, params, lr: float, batch_size: int) -> None:
+    """d2l.sgd, PyTorch edition: one minibatch step on each parameter, then its grad zeroed."""
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad / batch_size
+            param.grad.zero_()
+
+
 def check_agree(name, got, want, atol=1e-5):
     """Raise unless two runs end with the same parameters and last loss."""
     (p_got, l_got), (p_want, l_want) = got, want

@@ -12,7 +12,15 @@ import numpy
 import microgradnd as mg
 from microgradnd import autograd, d2l, np, npx
 
-from ._harness import add_pytorch_case, check_agree, interleave, load_torch, result, timed
+from ._harness import (
+    add_pytorch_case,
+    check_agree,
+    interleave,
+    load_torch,
+    result,
+    timed,
+    torch_sgd,
+)
 
 
 def make_data(steps: int, batch_size: int, n_in: int, n_hidden: int, n_out: int, seed: int = 0):
@@ -90,10 +98,7 @@ def run_torch(torch, batches, params0, lr):
         H = torch.relu(X.reshape(-1, W1.shape[0]) @ W1 + b1)
         l = F.cross_entropy(H @ W2 + b2, y, reduction="none")  # noqa: E741 - as the book
         l.sum().backward()
-        with torch.no_grad():       # d2l.sgd, PyTorch edition
-            for param in params:
-                param -= lr * param.grad / X.shape[0]
-                param.grad.zero_()
+        torch_sgd(torch, params, lr, X.shape[0])
     return [p.detach().numpy() for p in params], float(l.detach().mean())
 
 

@@ -13,7 +13,15 @@ import numpy
 import microgradnd as mg
 from microgradnd import autograd, d2l, np, npx
 
-from ._harness import add_pytorch_case, check_agree, interleave, load_torch, result, timed
+from ._harness import (
+    add_pytorch_case,
+    check_agree,
+    interleave,
+    load_torch,
+    result,
+    timed,
+    torch_sgd,
+)
 
 
 def make_data(steps: int, batch_size: int, num_steps: int, vocab: int, hidden: int,
@@ -156,10 +164,7 @@ def run_torch(torch, batches, params0, lr):
         if norm > 1:
             for param in params:
                 param.grad[:] *= 1 / norm
-        with torch.no_grad():               # d2l.sgd, PyTorch edition
-            for param in params:
-                param -= lr * param.grad / 1
-                param.grad.zero_()
+        torch_sgd(torch, params, lr, 1)
     return [p.detach().numpy() for p in params], float(l.detach())
 
 

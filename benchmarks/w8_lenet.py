@@ -16,7 +16,15 @@ from numpy.lib.stride_tricks import as_strided
 import microgradnd as mg
 from microgradnd import autograd, d2l, np, npx
 
-from ._harness import add_pytorch_case, check_agree, interleave, load_torch, result, timed
+from ._harness import (
+    add_pytorch_case,
+    check_agree,
+    interleave,
+    load_torch,
+    result,
+    timed,
+    torch_sgd,
+)
 
 SHAPES = [(20, 1, 3, 3), (20,), (50, 20, 5, 5), (50,), (800, 128), (128,), (128, 10), (10,)]
 
@@ -184,10 +192,7 @@ def run_torch(torch, batches, params0, lr):
         y_hat = torch.relu(h @ W3 + b3) @ W4 + b4
         l = F.cross_entropy(y_hat, y, reduction="none")  # noqa: E741 - as the book
         l.sum().backward()
-        with torch.no_grad():       # d2l.sgd, PyTorch edition
-            for param in params:
-                param -= lr * param.grad / X.shape[0]
-                param.grad.zero_()
+        torch_sgd(torch, params, lr, X.shape[0])
     return [p.detach().numpy() for p in params], float(l.detach().mean())
 
 
