@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy
 import pytest
+from test_d2l import init_rnn_state, rnn  # the book's RNN from scratch (8.5)
 
 from microgradnd import autograd, d2l, np, npx
 
@@ -516,22 +517,11 @@ def _tiny_rnn(vocab_size, num_hiddens, device):
     return params
 
 
-def _rnn(inputs, state, params):
-    W_xh, W_hh, b_h, W_hq, b_q = params
-    H, = state
-    outputs = []
-    for X in inputs:
-        H = np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h)
-        outputs.append(np.dot(H, W_hq) + b_q)
-    return np.concatenate(outputs, axis=0), (H,)
-
-
 def test_train_ch8_says_how_long_the_run_takes_then_the_time_left(capsys):
     random.seed(0)
     np.random.seed(0)
     train_iter, vocab = d2l.load_data_time_machine(8, 10, max_tokens=500, synthetic=True)
-    net = d2l.RNNModelScratch(len(vocab), 16, npx.cpu(), _tiny_rnn,
-                              lambda b, h, ctx: (np.zeros((b, h)),), _rnn)
+    net = d2l.RNNModelScratch(len(vocab), 16, npx.cpu(), _tiny_rnn, init_rnn_state, rnn)
     d2l.train_ch8(net, train_iter, vocab, 1, 20, npx.cpu(), plot=False)
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("epoch 1 took ") and lines[0].endswith(" s") \
