@@ -336,6 +336,18 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
     return result
 
 
+def walked_gradient(head, variable):
+    """d(head)/d(variable) as the walk leaves it (None: head does not depend on it).
+
+    For a transform that reads only the gradient's tangent (functional.hvp): grad() without
+    its checks of the variables and without the copy that lets a caller modify the result.
+    """
+    found = _walk_where([head], _head_grads([head], None), False, False,
+                        {id(variable): variable})
+    entry = found.get(id(variable))
+    return None if entry is None else entry[1]
+
+
 def _memory_root(a):
     """The array that owns a's memory (a itself unless a is a view)."""
     while getattr(a, "base", None) is not None:

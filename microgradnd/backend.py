@@ -527,6 +527,20 @@ def scatter_add(target, index, values) -> None:
         cupyx.scatter_add(target, index, values)
 
 
+def broadcast_to(x, shape: tuple):
+    """x repeated to `shape`: a read-only view, as numpy.broadcast_to.
+
+    A 0-d NumPy array (the gradient of every full reduction: sum(), mean(), a scalar loss) is
+    spread by zero strides directly: numpy.broadcast_to checks and iterates in Python, four
+    times the cost of the whole view for this case (W5's Σx⁴ pays it once per HVP).
+    """
+    if type(x) is _ndarray and not x.shape and min(shape, default=0) >= 0:
+        view = _ndarray(shape, x.dtype, x, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
+    return xp_of(x).broadcast_to(x, shape)
+
+
 def as_strided(x, shape: tuple, strides: tuple):
     """A view of x's memory with the given shape and byte strides (no copy; never write to it
     when windows overlap). NumPy and CuPy both keep it in `lib.stride_tricks`."""

@@ -17,15 +17,15 @@ import numpy
 
 from . import backend, ops
 from .errors import DeviceError, GraphError, ShapeError
-from .graph import state
+from .graph import UNCHANGED, state
 
 _new = object.__new__
 _ndarray = numpy.ndarray
 _generic = numpy.generic
-# The version counter every tensor starts with: read-only and shared, so making a tensor
-# allocates none. The first in-place change, or the first alias (detach(), a view), gives
-# the tensor a list [n] of its own, which its aliases then share (see Tensor._shared_vc).
-_UNCHANGED = (0,)
+# The version counter every tensor starts with (graph.UNCHANGED): read-only and shared, so
+# making a tensor allocates none. The first in-place change, or the first alias (detach(), a
+# view), gives the tensor a list [n] of its own, which its aliases then share (_shared_vc).
+_UNCHANGED = UNCHANGED
 
 
 class Tensor:

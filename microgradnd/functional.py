@@ -510,8 +510,8 @@ def _hvp_forward(f: Callable, x: Tensor, v: Tensor) -> Tensor:
         tangents.set_tangent(xv, level, v)
         with autograd.record():
             out = _scalar_output(f(xv), "hvp")
-        (g,) = _differentiate([out], [xv], None, False)
-        hv = tangents.get_tangent(g, level)
+        g = autograd.walked_gradient(out, xv) if out.requires_grad else None
+        hv = None if g is None else tangents.get_tangent(g, level)
     return _wrap(backend.zeros_like(x.data)) if hv is None else hv
 
 

@@ -34,6 +34,8 @@ _seq = itertools.count()    # creation order of nodes: a later node never feeds 
 #           that alias one memory (views, detach()) share one list [n]; until its first change
 #           or alias a tensor holds the shared read-only tuple (0,), so making one allocates none.
 
+UNCHANGED = (0,)    # that shared tuple: every new tensor's _vc
+
 
 # ---- what one recorded op leaves behind ----
 

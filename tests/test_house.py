@@ -143,8 +143,8 @@ def undefined_uses(listed_names: set) -> list:
                         problems.append((file, n.lineno, n.id))
                 elif isinstance(n, ast.Attribute):
                     base = n.value.id if isinstance(n.value, ast.Name) else None
-                    if base in external:
-                        continue
+                    if base in external or (base is not None and hasattr(builtins, base)):
+                        continue                    # numpy.ndarray, object.__new__
                     if base in modules:             # core.Tensor: a name of that module
                         if n.attr not in listed_names and n.attr not in names:
                             problems.append((file, n.lineno, f"{base}.{n.attr}"))

@@ -15,13 +15,14 @@ import numpy
 
 from .. import backend, core
 from ..errors import DeviceError, shape_error
-from ..graph import Node, state
+from ..graph import UNCHANGED, Node, state
 from . import tangents
 
 __all__ = ["Op", "as_constant", "binary", "dual_level", "operand_data", "record_node",
            "requires_grad", "unary"]
 
 _ndarray = numpy.ndarray
+_new = object.__new__
 
 
 class Op:
@@ -215,7 +216,14 @@ def binary(op, a, b):
     try:    # NumPy arrays and Python scalars (exact type tests) here; others: _binary_forward
         if (ta is not Tensor or type(ad) is _ndarray) and (
                 tb is not Tensor or type(bd) is _ndarray):
-            out = core._wrap(op.forward(ad, bd))
+            # core._wrap(op.forward(ad, bd)) inlined: a call fewer per op (W1: 1.2% a step)
+            data = op.forward(ad, bd)
+            if type(data) is not _ndarray:
+                data = numpy.asarray(data)      # NumPy makes 0-d results scalars
+            out = _new(Tensor)
+            out.data = data
+            out._grad = out._node = out._req = None
+            out._vc = UNCHANGED
         else:
             out = core._wrap(_binary_forward(op, ad, bd, ta is Tensor, tb is Tensor))
     except ValueError as e:
