@@ -7,9 +7,12 @@ set -euo pipefail
 # valgrind must run the interpreter itself, not a wrapper script such as pyenv's shim (which
 # would be counted instead, as 0 instructions of Python)
 PY=$(python -c 'import sys; print(sys.executable)')
+# Addresses fixed (no ASLR) where setarch can: dicts keyed by id() and the alignment of
+# NumPy's buffers otherwise move a W5 count by up to 1% from run to run.
+NO_ASLR=$(command -v setarch >/dev/null && setarch -R true 2>/dev/null && echo "setarch -R" || true)
 count() {
     PYTHONHASHSEED=0 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
-        valgrind --tool=callgrind --callgrind-out-file=/dev/null \
+        $NO_ASLR valgrind --tool=callgrind --callgrind-out-file=/dev/null \
         "$PY" -m benchmarks.instructions "$1" "$2" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 a=$(count w1 20); b=$(count w1 300); echo "W1 instructions per step: $(( (b - a) / 280 ))"

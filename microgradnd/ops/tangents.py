@@ -151,25 +151,25 @@ def push(op, out, inputs, args) -> None:
     # One level open (jvp, hvp, jacfwd): the same steps as _push_nested's, spelled out for it
     # (about a third of a push's cost; W5 pushes 18 times per HVP).
     level = levels[0]
+    if out._node is not None and state.tape is not tape_at_open[level]:
+        # recorded on a tape that began inside the only level: wait until read (see Deferred)
+        for x in inputs:
+            tans = getattr(x, "_tan", None)     # None on a Python scalar too
+            if tans and tans.get(level) is not None:
+                out._tan = {level: Deferred(out._node, inputs)}
+                return
+        return
     tangents, moving = [], False
     for x in inputs:
-        tans = getattr(x, "_tan", None)     # None on a Python scalar too
+        tans = getattr(x, "_tan", None)
         t = tans.get(level) if tans else None
+        if type(t) is Deferred:
+            t = get_tangent(x, level)       # a rule reads it now: compute it
         if t is not None:
             moving = True
         tangents.append(t)
     if not moving:
         return          # nothing moves (a constant, a Python scalar): the tangent is zero
-    if out._node is not None and state.tape is not tape_at_open[level]:
-        out._tan = {level: Deferred(out._node, inputs)}     # see Deferred: wait until read
-        return
-    deferred = False
-    for i, t in enumerate(tangents):
-        if type(t) is Deferred:
-            tangents[i] = get_tangent(inputs[i], level)     # a rule reads it now: compute it
-            deferred = True
-    if deferred and all(t is None for t in tangents):
-        return          # what was deferred came out zero (and nothing else moves)
     state.levels = ()
     try:
         t = (op.jvp(inputs, args, out, tangents) if type(out.data) is _ndarray
@@ -177,7 +177,9 @@ def push(op, out, inputs, args) -> None:
     finally:
         state.levels = levels
     if t is not None:
-        out._tan = {level: fit(t, out)}
+        if t.data.shape != out.data.shape or t.data.dtype != out.data.dtype:
+            t = fit(t, out)     # (the test, inlined: most tangents fit already)
+        out._tan = {level: t}
 
 
 def _push_nested(op, out, inputs, args, levels) -> None:
