@@ -137,13 +137,41 @@ PIECEWISE = [
 ]
 
 
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
 @pytest.mark.parametrize("name, f, slope", PIECEWISE, ids=[c[0] for c in PIECEWISE])
-def test_piecewise_linear_ops_have_zero_second_derivative(name, f, slope):
+def test_piecewise_linear_ops_have_zero_second_derivative(name, f, slope, mode):
     x = numpy.array([-1.5, -0.25, 0.5, 2.0])
     g = mg.grad(lambda y: f(y).sum())(x)
     numpy.testing.assert_array_equal(g.numpy(), slope(x))
-    h = mg.hessian(lambda y: f(y).sum())(x)
+    h = mg.hessian(lambda y: f(y).sum(), mode=mode)(x)
     assert h.shape == (4, 4) and not h.numpy().any()
+    if name == "max":       # its mask compares values, off the graph (as PyTorch's amax)
+        return
+    y = mg.tensor(x)
+    y.attach_grad()
+    with autograd.record():
+        (g,) = autograd.grad(f(y).sum(), [y], create_graph=True)
+        total = g.sum()
+    total.backward()    # g is on the graph (as in PyTorch): its gradient is 0, not an error
+    numpy.testing.assert_array_equal(y.grad.numpy(), numpy.zeros(4))
+
+
+ZERO_SLOPE_THEN_SQRT = [
+    ("relu", lambda y: y.relu().sqrt()),
+    ("maximum", lambda y: mg.np.maximum(y, 0.0).sqrt()),
+    ("clip", lambda y: y.clip(0.0, 9.0).sqrt()),
+]
+
+
+@pytest.mark.parametrize("name, f", ZERO_SLOPE_THEN_SQRT, ids=[c[0] for c in ZERO_SLOPE_THEN_SQRT])
+def test_a_zero_slope_stops_an_infinite_gradient(name, f):
+    """sqrt(relu(x)) at x < 0: sqrt's slope at 0 is inf, relu's is 0, and the gradient is 0
+    (PyTorch's), not 0 · inf = nan; the same at second order, reverse over reverse."""
+    x = numpy.array([-1.0, -0.5, 4.0])
+    first = mg.grad(lambda y: f(y).sum())
+    numpy.testing.assert_array_equal(first(x).numpy(), [0.0, 0.0, 0.25])
+    second = mg.grad(lambda y: first(y).sum())(x)
+    numpy.testing.assert_array_equal(second.numpy(), [0.0, 0.0, -1 / 32])
 
 
 def test_relu_kink_uses_zero_slope_and_zero_curvature():

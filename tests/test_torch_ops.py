@@ -291,6 +291,16 @@ OPS = [
     Row("relu_at_zero", lambda a: a.relu(), torch.relu, [((4, 5),), ((),)], "ties"),
     Row("square_at_zero", lambda a: a ** 2 + a ** 2.0, lambda a: a ** 2 + a ** 2.0, [((4, 5),)],
         "ties"),
+    # an infinite gradient (sqrt at 0) meets a slope of 0: the mask gives 0, not 0 · inf = nan
+    Row("relu_sqrt_at_zero", lambda a: a.relu().sqrt(), lambda a: a.relu().sqrt(),
+        [((4, 5),), ((),)], "ties", edge=True),
+    Row("maximum_sqrt_at_zero", lambda a, b: mg.np.maximum(a, b).sqrt()
+        + (-mg.np.minimum(a, 0.0)).sqrt(), lambda a, b: torch.maximum(a, b).sqrt()
+        + (-torch.minimum(a, torch.tensor(0.0, dtype=a.dtype))).sqrt(),
+        [((4, 5), (4, 5)), ((3, 4), (4,))], "ties", edge=True),
+    Row("clip_sqrt_at_zero", lambda a, lo: mg.np.clip(a, 0.0, 0.5).sqrt()
+        + (mg.np.clip(a, lo, None) - lo).sqrt(), lambda a, lo: a.clamp(0.0, 0.5).sqrt()
+        + (torch.clamp(a, lo) - lo).sqrt(), [((4, 5), (5,))], "ties", edge=True),
     Row("x_pow_x", lambda a: a ** a, lambda a: a ** a, [((3, 4),)], "positive"),
     Row("div_by_self", lambda a: a / a, lambda a: a / a, [((3, 4),)], "away_from_zero"),
     Row("max_ties", lambda a: a.max(), lambda a: a.amax(), [((4, 5),), ((2, 3, 4),)], "ties"),

@@ -2,8 +2,11 @@
 logaddexp, maximum, minimum, clip, where.
 
 Each function maps every element on its own, so each rule is the incoming gradient times the
-function's slope at that element. Slopes that are themselves piecewise constant (of abs and
-relu) are ops too (`sign`, `step`), so a create_graph gradient stays on the graph.
+function's slope at that element. The piecewise-constant slope of abs is an op too (`sign`),
+and relu's backward is one (`relu_grad`), so a create_graph gradient stays on the graph. Where
+a slope is 0 on a piece (relu, maximum, minimum, clip), the rule selects g instead of
+multiplying it by a 0/1 mask, so an infinite or NaN g there gives 0, as PyTorch's masks do
+(sqrt(relu(x)) at x <= 0 has gradient 0, not 0 · inf = nan).
 """
 from __future__ import annotations
 
@@ -29,7 +32,8 @@ from .tangents import tangent_sum, through_backward
 __all__ = [  # what ops/__init__.py gathers
     "Arccos", "Floor", "Log2", "arccos", "floor", "log2",
     "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
-    "Minimum", "Relu", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad", "Where",
+    "Minimum", "Relu", "ReluGrad", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad",
+    "Where",
     "abs", "clip", "cos", "cosh", "exp", "log", "log1p", "logaddexp", "maximum", "minimum",
     "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "step", "tanh", "where",
 ]
@@ -405,9 +409,85 @@ def step(x):
     return unary(Heaviside, x)
 
 
+class Where(Op):
+    """where(cond, a, b) with a constant boolean cond; gradient flows to the chosen side.
+
+    Its inputs are a and b; cond is a constant argument, so forward takes (a, b, cond), as
+    every forward takes its input arrays first and its arguments after.
+    """
+
+    name = "where"
+    rule = "grad_a = where(cond, g, 0); grad_b = where(cond, 0, g)"
+    numpy_twin = "where"
+    reads_inputs = False
+
+    @staticmethod
+    def forward(a, b, cond):
+        return backend.xp_of(cond).where(cond, a, b)
+
+    @staticmethod
+    def backward(node, out, g):
+        cond = node.args[0]
+        return (where(cond, g, 0.0) if node.requires_grad[0] else None,
+                where(cond, 0.0, g) if node.requires_grad[1] else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Elementwise, so the backward rule applied to each tangent."""
+        return through_backward(Where, inputs, args, out, t)
+
+def where(cond, a, b):
+    """a where cond is true, else b; `cond` is a boolean array or tensor (not differentiated)."""
+    if isinstance(cond, core.Tensor):
+        cond = cond.data
+    like = a if isinstance(a, core.Tensor) else b
+    if not isinstance(like, core.Tensor):
+        raise TypeError("where() needs a Tensor for a or b")
+    ad, bd = operand_data(a, like), operand_data(b, like)
+    try:
+        out = core._wrap(backend.on_its_device(Where.forward, like.data, ad, bd, cond))
+    except ValueError as e:
+        raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
+                         f"b {numpy.shape(bd)} do not broadcast ({e})") from None
+    if state.recording and (requires_grad(a) or requires_grad(b)):
+        record_node(Where, out, (a, b), (cond,))
+    if state.levels:
+        tangents.push(Where, out, (a, b), (cond,))
+    return out
+
+
+class ReluGrad(Op):
+    """g where x > 0, else 0: relu's backward as one op (PyTorch's threshold_backward).
+
+    Selecting g, not multiplying it by a 0/1 step, keeps an inf or nan g where x <= 0 out of
+    the result (sqrt(relu(x)) at x <= 0 has gradient 0, not 0 · inf = nan). Recorded on x
+    too, with derivative 0, so a gradient taken with create_graph stays on the graph and
+    differentiating it again gives zeros, not a "not recorded" error.
+    """
+
+    name = "relu_grad"
+    rule = "grad_g = relu_grad(gg, x); grad_x = 0"
+
+    @staticmethod
+    def forward(g, x):
+        return backend.xp_of(x).where(x > 0, g, g.dtype.type(0))
+
+    @staticmethod
+    def backward(node, out, gg):
+        g, x = node.inputs
+        need_g, need_x = node.requires_grad
+        return (binary(ReluGrad, gg, x) if need_g else None), (_zeros_like(gg) if need_x
+                                                               else None)
+
+    @staticmethod
+    def jvp(inputs, args, out, t):
+        """Linear in g, flat in x: only g's tangent counts."""
+        return None if t[0] is None else binary(ReluGrad, t[0], inputs[1])
+
+
 class Relu(Op):
     name = "relu"
-    rule = "grad_x = g * step(x)"
+    rule = "grad_x = relu_grad(g, x) = g where x > 0, else 0"
     method = "relu"
     torch_twin = "relu"
 
@@ -417,11 +497,12 @@ class Relu(Op):
 
     @staticmethod
     def backward(node, out, g):
-        return (g * step(node.inputs[0]),)
+        return (binary(ReluGrad, g, node.inputs[0]),)
 
     @staticmethod
     def jvp(inputs, args, out, t):
-        return t[0] * step(inputs[0])
+        return binary(ReluGrad, t[0], inputs[0])
+
 
 def relu(x):
     """max(x, 0); d/dx = 1 where x > 0, else 0."""
@@ -566,12 +647,9 @@ def logaddexp(a, b):
 
 
 # ---- piecewise linear: maximum, minimum, clip. Their slopes are constants (0, ½ or 1), so
-# each rule multiplies g by a constant array, and their second derivatives are 0 ----
-
-
-def _constant(array, like):
-    """An array (of bools or shares) as a constant Tensor in like's dtype."""
-    return core._wrap(array.astype(like.data.dtype, copy=False))
+# each rule selects g where the slope is 1 (halves it where ½) and gives 0 elsewhere, and their
+# second derivatives are 0. Selecting, not multiplying: an inf or nan g where the slope is 0
+# gives 0 (PyTorch's masks), not 0 · inf = nan ----
 
 
 def _split_by_winner(node, g, beats):
@@ -588,8 +666,7 @@ def _split_by_winner(node, g, beats):
         half = tie * dtype.type(0.5) if not isinstance(tie, _HOST) or tie.any() else None
         share_a = _unbeaten(beats(bd, ad), dtype, half) if need_a else None
         share_b = _unbeaten(beats(ad, bd), dtype, half) if need_b else None
-    return (None if share_a is None else g * core._wrap(share_a),
-            None if share_b is None else g * core._wrap(share_b))
+    return _share_of(g, share_a, half), _share_of(g, share_b, half)
 
 
 _HOST = (numpy.ndarray, numpy.generic)
@@ -601,6 +678,15 @@ def _unbeaten(beaten, dtype, half):
     if half is not None:
         share -= half
     return share
+
+
+def _share_of(g, share, half):
+    """g times its share (0, ½ or 1), and exactly 0 where the share is 0 whatever g is."""
+    if share is None:
+        return None
+    with backend.on_device_of(g.data):
+        won = share != 0
+    return where(won, g if half is None else g * core._wrap(share), 0.0)
 
 
 class Maximum(Op):
@@ -687,9 +773,8 @@ class Clip(Op):
             if lo is not None and hi is not None:
                 below = below & xp.asarray(lod < hid)
                 above = above | xp.asarray(lod > hid)
-            slopes = [_constant(mask, g) if need else None
-                      for mask, need in ((inside, need_x), (below, need_lo), (above, need_hi))]
-        return tuple(None if slope is None else g * slope for slope in slopes)
+        return tuple(where(mask, g, 0.0) if need else None
+                     for mask, need in ((inside, need_x), (below, need_lo), (above, need_hi)))
 
     @staticmethod
     def jvp(inputs, args, out, t):
@@ -721,48 +806,3 @@ def clip(x, lo=None, hi=None):
     return out
 
 
-class Where(Op):
-    """where(cond, a, b) with a constant boolean cond; gradient flows to the chosen side.
-
-    Its inputs are a and b; cond is a constant argument, so forward takes (a, b, cond), as
-    every forward takes its input arrays first and its arguments after.
-    """
-
-    name = "where"
-    rule = "grad_a = where(cond, g, 0); grad_b = where(cond, 0, g)"
-    numpy_twin = "where"
-    reads_inputs = False
-
-    @staticmethod
-    def forward(a, b, cond):
-        return backend.xp_of(cond).where(cond, a, b)
-
-    @staticmethod
-    def backward(node, out, g):
-        cond = node.args[0]
-        return (where(cond, g, 0.0) if node.requires_grad[0] else None,
-                where(cond, 0.0, g) if node.requires_grad[1] else None)
-
-    @staticmethod
-    def jvp(inputs, args, out, t):
-        """Elementwise, so the backward rule applied to each tangent."""
-        return through_backward(Where, inputs, args, out, t)
-
-def where(cond, a, b):
-    """a where cond is true, else b; `cond` is a boolean array or tensor (not differentiated)."""
-    if isinstance(cond, core.Tensor):
-        cond = cond.data
-    like = a if isinstance(a, core.Tensor) else b
-    if not isinstance(like, core.Tensor):
-        raise TypeError("where() needs a Tensor for a or b")
-    ad, bd = operand_data(a, like), operand_data(b, like)
-    try:
-        out = core._wrap(backend.on_its_device(Where.forward, like.data, ad, bd, cond))
-    except ValueError as e:
-        raise ShapeError(f"where: condition {numpy.shape(cond)}, a {numpy.shape(ad)} and "
-                         f"b {numpy.shape(bd)} do not broadcast ({e})") from None
-    if state.recording and (requires_grad(a) or requires_grad(b)):
-        record_node(Where, out, (a, b), (cond,))
-    if state.levels:
-        tangents.push(Where, out, (a, b), (cond,))
-    return out
