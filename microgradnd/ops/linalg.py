@@ -5,6 +5,8 @@ matrices as the forward did, and batch broadcasting is summed away by the backwa
 """
 from __future__ import annotations
 
+import math
+
 import numpy
 
 from .. import core
@@ -121,9 +123,10 @@ def dot(a, b):
     if a.shape[-1] != b.shape[-2]:
         raise ShapeError(f"dot: shapes {a.shape} and {b.shape} do not fit: the last axis of a "
                          f"({a.shape[-1]}) must match the second-last of b ({b.shape[-2]})")
-    # dot(a, b)[..., j, ...] = Σ_k a[..., k] b[..., k, j]: move b's k axis first, flatten both.
+    # dot(a, b)[..., j, ...] = Σ_k a[..., k] b[..., k, j]: move b's k axis first, flatten both
+    # (sizes spelled out, not -1, which a size-0 axis would leave undetermined)
     axes = (b.ndim - 2,) + tuple(i for i in range(b.ndim) if i != b.ndim - 2)
-    b2 = reshape(transpose(b, axes), (b.shape[-2], -1))
-    a2 = reshape(a, (-1, a.shape[-1]))
+    b2 = reshape(transpose(b, axes), (b.shape[-2], math.prod(b.shape[:-2] + b.shape[-1:])))
+    a2 = reshape(a, (math.prod(a.shape[:-1]), a.shape[-1]))
     out_shape = a.shape[:-1] + b.shape[:-2] + b.shape[-1:]
     return reshape(matmul(a2, b2), out_shape)
