@@ -31,7 +31,11 @@ def _shifted(x: Tensor, axis: int) -> Tensor:
 
     The shift is taken as a constant (from a detached x): softmax(x - c) = softmax(x) for any
     c, so treating c as constant changes no derivative, of any order, and records nothing.
+    An empty x has nothing to shift (and no maximum): it is returned as it is, so that
+    softmax of a size-0 axis is empty, as MXNet's and PyTorch's.
     """
+    if x.size == 0:
+        return x
     return x - x.detach().max(axis=axis, keepdims=True)
 
 

@@ -40,6 +40,17 @@ def test_softmax_does_not_overflow():
                                   rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape, axis", [((3, 0), -1), ((0, 4), -1), ((0, 4), 0), ((0,), 0)])
+def test_softmax_of_an_empty_tensor_is_empty(shape, axis):
+    """As MXNet's and PyTorch's (no maximum to shift by), and its gradient too."""
+    x = mg.tensor(numpy.zeros(shape))
+    x.attach_grad()
+    with autograd.record():
+        out = npx.softmax(x, axis=axis) + npx.log_softmax(x, axis=axis)
+    out.backward()
+    assert out.shape == shape and x.grad.shape == shape
+
+
 def test_activations_take_lists_and_arrays():
     assert npx.relu([-1.0, 2.0]).tolist() == [0.0, 2.0]
     assert npx.sigmoid(numpy.zeros(2)).tolist() == [0.5, 0.5]
