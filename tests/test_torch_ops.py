@@ -163,6 +163,10 @@ OPS = [
         edge=True),
     Row("rpow_negative_base", lambda a: (-2.0) ** a, lambda a: (-2.0) ** a, [((4, 5),)],
         "integers", edge=True),
+    # x ** 0 has slope exactly 0, also under an infinite gradient (sqrt at 0)
+    Row("pow_zero_under_infinite_gradient", lambda a: (a ** 0 - 1.0).sqrt() + (a ** 0.0 - 1.0
+        ).sqrt(), lambda a: (a ** 0 - 1.0).sqrt() + (a ** 0.0 - 1.0).sqrt(), UN, "ties",
+        edge=True),
     Row("pow_int_scalars", lambda a: a ** 0 + a ** 1 + a ** 3 + a ** -1 + a ** 0.0,
         lambda a: a ** 0 + a ** 1 + a ** 3 + a ** -1 + a ** 0.0, [((4, 5),)], "ties",
         edge=True),

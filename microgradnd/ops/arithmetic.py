@@ -166,7 +166,9 @@ class Power(Op):
                 if isinstance(b, core.Tensor):
                     ga = where(b.data == 0, 0.0, g * (b * a ** (b - 1)))
                 elif b == 0:
-                    ga = g * 0.0        # stays on the graph: a second derivative is 0, not an error
+                    # exactly 0 whatever g is (g * 0.0 would make an infinite g nan; PyTorch
+                    # gives 0), and on the graph through g: a second derivative is 0, not an error
+                    ga = where(backend.xp_of(g.data).zeros((), bool), g, 0.0)
                 elif b == 1:
                     ga = g
                 else:
