@@ -166,9 +166,7 @@ class Power(Op):
                 if isinstance(b, core.Tensor):
                     ga = where(b.data == 0, 0.0, g * (b * a ** (b - 1)))
                 elif b == 0:
-                    # exactly 0 whatever g is (g * 0.0 would make an infinite g nan; PyTorch
-                    # gives 0), and on the graph through g: a second derivative is 0, not an error
-                    ga = where(backend.xp_of(g.data).zeros((), bool), g, 0.0)
+                    ga = where(backend.zeros_like(g.data) == 0, 0.0, g)  # not 0·inf; on g's graph
                 elif b == 1:
                     ga = g
                 else:
