@@ -38,6 +38,8 @@ __all__ = [  # what ops/__init__.py gathers
     "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "step", "tanh", "where",
 ]
 
+_HOST = (numpy.ndarray, numpy.generic)     # an array (or NumPy scalar) in host memory
+
 
 class Exp(Op):
     name = "exp"
@@ -470,7 +472,15 @@ class ReluGrad(Op):
 
     @staticmethod
     def forward(g, x):
-        return backend.xp_of(x).where(x > 0, g, g.dtype.type(0))
+        keep = x > 0
+        with numpy.errstate(invalid="ignore"):      # inf · 0: selected away below
+            out = g * keep
+        # Exact wherever g is finite, and on the host ten times faster than where(), whose
+        # branch on a mask of random signs is mispredicted half the time (W6); only an inf or
+        # nan g where x <= 0 leaves a nan to be selected away.
+        if isinstance(out, _HOST) and not numpy.isnan(out).any():
+            return out
+        return backend.xp_of(x).where(keep, g, g.dtype.type(0))
 
     @staticmethod
     def backward(node, out, gg):
@@ -669,8 +679,6 @@ def _split_by_winner(node, g, beats):
     return _share_of(g, share_a, half), _share_of(g, share_b, half)
 
 
-_HOST = (numpy.ndarray, numpy.generic)
-
 
 def _unbeaten(beaten, dtype, half):
     """1 where not beaten, less ½ at ties: 6x faster than nested where()s."""
@@ -681,12 +689,20 @@ def _unbeaten(beaten, dtype, half):
 
 
 def _share_of(g, share, half):
-    """g times its share (0, ½ or 1), and exactly 0 where the share is 0 whatever g is."""
+    """g times its share (0, ½ or 1), and exactly 0 where the share is 0 whatever g is.
+
+    The product alone is exact wherever g is finite and, on the host, ten times faster than
+    where() on a mask of random signs (the MLP's relu as np.maximum(x, 0), W6); a nan in it
+    (an inf or nan g) sends it through where(), which selects 0 where the share is 0."""
     if share is None:
         return None
+    with numpy.errstate(invalid="ignore"):      # inf · 0: selected away below
+        product = g * core._wrap(share)
+    if isinstance(product.data, _HOST) and not numpy.isnan(product.data).any():
+        return product
     with backend.on_device_of(g.data):
         won = share != 0
-    return where(won, g if half is None else g * core._wrap(share), 0.0)
+    return where(won, product, 0.0)
 
 
 class Maximum(Op):
