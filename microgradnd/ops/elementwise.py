@@ -31,11 +31,11 @@ from .tangents import tangent_sum, through_backward
 
 __all__ = [  # what ops/__init__.py gathers
     "Arccos", "Floor", "Log2", "arccos", "floor", "log2",
-    "Abs", "Clip", "Cos", "Cosh", "Exp", "Heaviside", "Log", "Log1p", "LogAddExp", "Maximum",
+    "Abs", "Clip", "Cos", "Cosh", "Exp", "Log", "Log1p", "LogAddExp", "Maximum",
     "Minimum", "Relu", "ReluGrad", "Sigmoid", "Sign", "Sin", "Sinh", "Sqrt", "Tanh", "TanhGrad",
     "Where",
     "abs", "clip", "cos", "cosh", "exp", "log", "log1p", "logaddexp", "maximum", "minimum",
-    "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "step", "tanh", "where",
+    "relu", "sigmoid", "sign", "sin", "sinh", "sqrt", "tanh", "where",
 ]
 
 _HOST = (numpy.ndarray, numpy.generic)     # an array (or NumPy scalar) in host memory
@@ -385,30 +385,6 @@ class Sigmoid(Op):
 def sigmoid(x):
     """1 / (1 + e**-x); d/dx = σ(x)(1 - σ(x))."""
     return unary(Sigmoid, x)
-
-
-class Heaviside(Op):
-    """The unit step: 1 where x > 0, else 0. The slope of relu; its own derivative is 0."""
-
-    name = "step"
-    rule = "grad_x = 0 (the step is flat)"
-    reads_inputs = False
-
-    @staticmethod
-    def forward(x):
-        return (x > 0).astype(x.dtype)
-
-    @staticmethod
-    def backward(node, out, g):
-        return (_zeros_like(g),)
-
-    @staticmethod
-    def jvp(inputs, args, out, t):
-        return None
-
-def step(x):
-    """1 where x > 0, else 0; d/dx = 0."""
-    return unary(Heaviside, x)
 
 
 class Where(Op):
