@@ -123,8 +123,7 @@ def resolve(x, level: int) -> None:
             ts = [_entry(z, level) for z in inputs]
             t = None
             if any(t is not None for t in ts):
-                t = (node.op.jvp(inputs, node.args, y, ts) if type(y.data) is _ndarray
-                     else backend.on_its_device(node.op.jvp, y.data, inputs, node.args, y, ts))
+                t = backend.on_its_device(node.op.jvp, y.data, inputs, node.args, y, ts)
             if t is None:
                 del y._tan[level]               # zero
             else:
