@@ -22,10 +22,9 @@ from .graph import UNCHANGED, state
 _new = object.__new__
 _ndarray = numpy.ndarray
 _generic = numpy.generic
-# The version counter every tensor starts with (graph.UNCHANGED): read-only and shared, so
-# making a tensor allocates none. The first in-place change, or the first alias (detach(), a
-# view), gives the tensor a list [n] of its own, which its aliases then share (_shared_vc).
-_UNCHANGED = UNCHANGED
+# UNCHANGED (graph.py), the version counter every tensor starts with, is read-only and shared,
+# so making a tensor allocates none. The first in-place change, or the first alias (detach(),
+# a view), gives the tensor a list [n] of its own, which its aliases then share (_shared_vc).
 
 
 class Tensor:
@@ -52,7 +51,7 @@ class Tensor:
         # (detach(), views, tensor(t)) share it, as in PyTorch, so a change made through any
         # of them is seen by the backward of an op that saved another.
         self._vc = data._shared_vc() if isinstance(data, Tensor) and self.data is data.data \
-            else _UNCHANGED
+            else UNCHANGED
         if requires_grad:
             self.attach_grad("add")
             self.grad = None        # PyTorch semantics: no gradient until the first backward
@@ -177,7 +176,7 @@ class Tensor:
 
     def _shared_vc(self) -> list:
         """This tensor's own version counter [n], made on first use, for an alias to share."""
-        if self._vc is _UNCHANGED:
+        if self._vc is UNCHANGED:
             self._vc = [0]
         return self._vc
 
@@ -727,7 +726,7 @@ def _wrap(data, node=None) -> Tensor:
     t._grad = None
     t._node = node
     t._req = None
-    t._vc = _UNCHANGED
+    t._vc = UNCHANGED
     return t
 
 

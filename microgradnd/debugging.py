@@ -17,10 +17,9 @@ from typing import NamedTuple
 import numpy
 
 from . import backend
-from .core import _UNCHANGED as _UNCHANGED_VC
 from .core import Tensor
 from .display import format_values
-from .graph import Step, _seq, state
+from .graph import UNCHANGED, Step, _seq, state
 
 __all__ = ["AnomalyError", "allow_nonfinite", "detect_anomaly", "explain_grad", "note_cut"]
 
@@ -614,7 +613,7 @@ def _unrecorded(y, x) -> str:
         of = "x" if _depends_on(source, x) else "a tensor that needs a gradient"
         return (f"y was made from {of} by {how}, which records nothing and carries no "
                 "gradient, so y is a constant and x gets no gradient from it")
-    if y._vc is x._vc and x._vc is not _UNCHANGED_VC:
+    if y._vc is x._vc and x._vc is not UNCHANGED:
         return ("y is x.detach() (it shares x's memory): detach() cuts the graph, so no "
                 "gradient goes back to x; use x itself")
     return ("y was not recorded: it was computed outside record(), inside a pause() block, "
@@ -635,7 +634,7 @@ def _not_in_graph(nodes, x, rows) -> str:
             return (f"the only way from x to y goes through {cut[0]}, which carries no "
                     f"gradient: its result enters y's graph as a constant at {_name(n, rows)}")
     for n, _, c in constants:
-        if c._vc is x._vc and x._vc is not _UNCHANGED_VC:
+        if c._vc is x._vc and x._vc is not UNCHANGED:
             return (f"y uses x.detach() (a constant sharing x's memory) at {_name(n, rows)}: "
                     "detach() cuts the graph, so no gradient goes back to x; use x itself")
     twins = [inp for n in nodes for inp in n.inputs or ()
